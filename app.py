@@ -1,0 +1,129 @@
+"""MSP Billing: the application factory.
+
+``flask --app app run`` and ``gunicorn app:app`` find the module-level ``app``, built lazily on
+first access so that importing this module (as the tests do) has no side effects.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from dotenv import load_dotenv
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from models import db
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+htmx = HTMX()
+migrate = Migrate()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+ENV_SETTINGS = {
+    # name: (parser, default)
+    "DATABASE_URL": (str, None),
+    "MAIL_SERVER": (str, ""),
+    "MAIL_PORT": (int, 25),
+    "MAIL_USERNAME": (str, ""),
+    "MAIL_PASSWORD": (str, ""),
+    "MAIL_USE_TLS": (lambda v: v.lower() in {"1", "true", "yes", "on"}, False),
+    "MAIL_DEFAULT_SENDER": (str, "billing@localhost"),
+    "RATELIMIT_STORAGE_URI": (str, "memory://"),
+    "LOGIN_RATE_LIMIT": (str, "5 per minute;30 per hour"),
+    "TRUST_PROXY": (int, 0),
+    "TOKEN_ENCRYPTION_KEY": (str, ""),
+}
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Marks the session cookie Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or (request and request.is_secure))
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """The SQLAlchemy URL for ``DATABASE_URL``, defaulting to SQLite in the instance folder."""
+    if not raw:
+        return f"sqlite:///{Path(instance_path) / 'msp_billing.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):  # use the psycopg 3 driver we install
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """The secret key kept in the instance folder, generated on first use."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Defaults, then the environment (and ``.env``), then ``overrides`` (tests)."""
+    load_dotenv(override=False)
+    app.config.from_mapping(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=False,
+        MAX_CONTENT_LENGTH=4 * 1024 * 1024,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    )
+    for name, (parse, default) in ENV_SETTINGS.items():
+        raw = os.environ.get(name)
+        app.config[name] = parse(raw) if raw not in (None, "") else default
+    app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY")
+    app.config.update(overrides or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    app.config.setdefault(
+        "SQLALCHEMY_DATABASE_URI", database_url(app.config["DATABASE_URL"], app.instance_path)
+    )
+    app.config["RATELIMIT_DEFAULT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the MSP Billing application; ``config`` overrides everything else."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    load_config(app, config)
+    if app.config["TRUST_PROXY"]:
+        n = app.config["TRUST_PROXY"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    app.session_interface = SessionInterface()
+
+    from integrations import secrets as token_secrets
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    token_secrets.init_app(app)
+
+    from blueprints import register_blueprints
+
+    register_blueprints(app)
+    return app
+
+
+def __getattr__(name: str) -> Flask:
+    # PEP 562: build the module-level app only when something asks for it.
+    if name in {"app", "application"}:
+        globals()[name] = built = create_app()
+        return built
+    raise AttributeError(name)

@@ -1,0 +1,23 @@
+"""Domain errors raised by ``billing`` and mapped to HTTP statuses by the views."""
+
+
+class BillingError(Exception):
+    """Base class: a rule of the domain refused the operation."""
+
+    status_code = 409
+
+
+class ValidationFailed(BillingError):
+    """Input that cannot be stored; ``field`` names the form field it belongs beside."""
+
+    status_code = 422
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class Conflict(BillingError):
+    """The change is forbidden by the state of the data (billed, sent, in use...)."""
+
+    status_code = 409

@@ -1,0 +1,64 @@
+"""Users: creating them with validated input, and the last-admin rule."""
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from billing.errors import Conflict, ValidationFailed
+from models import Role, User, db
+
+MIN_PASSWORD = 10
+
+
+def normalize_email(email: str, *, field: str = "email") -> str:
+    """A syntactically valid address, lower-cased; no DNS look-up (self-hosted, maybe offline).
+
+    :raise ValidationFailed: the address is malformed.
+    """
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise ValidationFailed(str(error), field) from None
+
+
+def check_password_strength(password: str, *, field: str = "password") -> None:
+    """:raise ValidationFailed: the password is too short."""
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed(f"Use at least {MIN_PASSWORD} characters.", field)
+
+
+def create_user(email: str, password: str, role: Role | str, name: str = "") -> User:
+    """Add a user (not committed).
+
+    :raise ValidationFailed: bad email, weak password, unknown role, or the email is taken.
+    """
+    address = normalize_email(email)
+    check_password_strength(password)
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationFailed("Choose admin or technician.", "role") from None
+    taken = db.session.scalar(select(User.id).where(func.lower(User.email) == address))
+    if taken is not None:
+        raise ValidationFailed("A user with this email exists already.", "email")
+    user = User(email=address, name=(name.strip() or address.split("@")[0]), role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def ensure_admin_remains(user: User, *, new_role: Role, new_active: bool) -> None:
+    """Refuse a change that would leave no active admin.
+
+    :raise Conflict: ``user`` is the last active admin and would stop being one.
+    """
+    stays_admin = new_role == Role.ADMIN and new_active
+    if stays_admin or not (user.role == Role.ADMIN and user.active):
+        return
+    others = db.session.scalar(
+        select(func.count(User.id)).where(
+            User.role == Role.ADMIN, User.active.is_(True), User.id != user.id
+        )
+    )
+    if not others:
+        raise Conflict("This is the last active admin: make someone else admin first.")

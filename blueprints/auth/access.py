@@ -1,0 +1,55 @@
+"""Who may see what: every endpoint needs a login except the few listed as public."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, redirect, request, url_for
+from flask_htmx.responses import HTMXResponseClientRedirect
+from flask_login import current_user
+
+from app import htmx, login_manager
+from blueprints.auth import bp
+from models import User, db
+
+# Endpoints reachable without a login. Everything else is denied by default.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please log in to continue."
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Load the logged-in user for Flask-Login (inactive users are refused by it)."""
+    return db.session.get(User, int(user_id))
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> Any:
+    """Send the visitor to the login page; htmx gets ``HX-Redirect`` instead of a swap."""
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if htmx:
+        return HTMXResponseClientRedirect(target, status=401)
+    return redirect(target)
+
+
+@bp.before_app_request
+def require_login() -> Any:
+    """Default deny: no endpoint but the public ones runs without a logged-in user."""
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    return unauthorized()
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Let only admins through; technicians get 403."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped

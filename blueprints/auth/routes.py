@@ -1,0 +1,69 @@
+"""Login, logout and password views."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+
+from app import limiter
+from blueprints.auth import bp
+from blueprints.auth.forms import LoginForm, PasswordForm
+from blueprints.forms import ActionForm
+from models import User, db
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths are followed after login (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("main.index")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda r: r.status_code == 401)
+def login():
+    """Show the login form and log the user in; failed attempts are rate limited."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("auth/login.html", form=form), 422
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        if user is None or not user.check_password(form.password.data) or not user.active:
+            form.password.errors.append("Wrong email or password, or the account is disabled.")
+            return render_template("auth/login.html", form=form), 401
+        login_user(user)
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out (a POST, so that a link elsewhere cannot log anyone out)."""
+    ActionForm().validate_on_submit()
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password():
+    """Change one's own password."""
+    form = PasswordForm()
+    if request.method == "POST":
+        valid = form.validate_on_submit()
+        if valid and not current_user.check_password(form.current.data):
+            form.current.errors = ["That is not your current password."]
+            valid = False
+        if valid:
+            current_user.set_password(form.new.data)
+            db.session.commit()
+            flash("Your password is changed.", "success")
+            return redirect(url_for("main.index"))
+        return render_template("auth/password.html", form=form), 422
+    return render_template("auth/password.html", form=form)

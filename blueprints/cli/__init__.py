@@ -1,0 +1,82 @@
+"""Command-line commands: ``flask --app app users create``, ``seed-demo``, ``bootstrap``."""
+
+import secrets
+
+import click
+from flask import Blueprint
+from sqlalchemy import func, select
+
+from billing.errors import ValidationFailed
+from models import Customer, Role, User, db
+
+users_cli = Blueprint("users", __name__, cli_group="users")
+demo_cli = Blueprint("demo", __name__, cli_group=None)
+
+DEMO_ADMIN_EMAIL = "admin@example.com"
+
+
+@users_cli.cli.command("create")
+@click.option("--email", required=True, help="Login email.")
+@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.TECHNICIAN.value)
+@click.option("--name", default="", help="Display name (defaults to the email's local part).")
+def create_user_command(email: str, password: str, role: str, name: str) -> None:
+    """Create a user who can log in."""
+    from billing.users import create_user
+
+    try:
+        user = create_user(email, password, role, name)
+    except ValidationFailed as error:
+        raise click.BadParameter(str(error), param_hint=f"--{error.field}") from None
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email}.")
+
+
+@users_cli.cli.command("set-password")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+def set_password_command(email: str, password: str) -> None:
+    """Set a user's password (for a forgotten admin password)."""
+    from billing.users import check_password_strength
+
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    if user is None:
+        raise click.BadParameter("No user has this email.", param_hint="--email")
+    try:
+        check_password_strength(password)
+    except ValidationFailed as error:
+        raise click.BadParameter(str(error), param_hint="--password") from None
+    user.set_password(password)
+    db.session.commit()
+    click.echo(f"Password changed for {user.email}.")
+
+
+@demo_cli.cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Fill an empty database with a believable MSP's last three months."""
+    from billing.demo import seed_demo
+
+    if db.session.scalar(select(func.count(Customer.id))):
+        raise click.ClickException("The database has customers already; seed-demo needs it empty.")
+    summary = seed_demo()
+    db.session.commit()
+    click.echo(summary)
+
+
+@demo_cli.cli.command("bootstrap")
+def bootstrap_command() -> None:
+    """On a new database: create an admin (printing its login) and seed the demo data."""
+    from billing.demo import seed_demo
+    from billing.users import create_user
+
+    if db.session.scalar(select(func.count(User.id))):
+        click.echo("Existing database: nothing to set up. Log in with your account.")
+        return
+    password = secrets.token_urlsafe(12)
+    create_user(DEMO_ADMIN_EMAIL, password, Role.ADMIN, "Demo Admin")
+    summary = seed_demo()
+    db.session.commit()
+    click.echo(summary)
+    click.secho("\n  Log in at http://127.0.0.1:5000", bold=True)
+    click.secho(f"  Email:    {DEMO_ADMIN_EMAIL}", bold=True)
+    click.secho(f"  Password: {password}\n", bold=True)

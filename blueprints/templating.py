@@ -1,0 +1,42 @@
+"""Template filters and globals: money and dates in the company's locale, the settings."""
+
+from datetime import date
+from typing import Any
+
+from babel.dates import format_date
+from flask import Flask, g
+
+from billing.money import format_money
+from billing.settings import company_locale, get_settings
+from models import Settings
+
+
+def current_settings() -> Settings:
+    """The settings row, read once per request."""
+    if "settings" not in g:
+        g.settings = get_settings()
+    return g.settings
+
+
+def money(minor: int | None, currency: str) -> str:
+    """``{{ invoice.total_minor | money(invoice.currency) }}``."""
+    if minor is None:
+        return ""
+    return format_money(minor, currency, company_locale(current_settings()))
+
+
+def human_date(value: date | None, fmt: str = "medium") -> str:
+    """``{{ invoice.due_date | date }}`` in the company's locale."""
+    if value is None:
+        return ""
+    return format_date(value, format=fmt, locale=company_locale(current_settings()))
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and the ``settings`` template global."""
+    app.add_template_filter(money)
+    app.add_template_filter(human_date, "date")
+
+    @app.context_processor
+    def inject_settings() -> dict[str, Any]:
+        return {"current_settings": current_settings}

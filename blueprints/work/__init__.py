@@ -1,0 +1,7 @@
+"""The work the MSP records: customers, contracts, tickets, time and expenses."""
+
+from flask import Blueprint
+
+bp = Blueprint("work", __name__)
+
+from blueprints.work import routes  # noqa: E402,F401

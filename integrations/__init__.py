@@ -1,0 +1,1 @@
+"""Integrations with the outside world: OAuth, the accounting ledgers, secrets at rest."""

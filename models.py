@@ -1,0 +1,733 @@
+"""The state of MSP Billing: SQLAlchemy 2.0 typed models and their enums.
+
+Workflows live in ``billing/``; models hold data, the constraints that protect it, and a few
+derived read-only properties. Money is integer minor units plus a currency code at rest
+(``*_minor`` columns); exact quantities (line quantities, tax percentages) are stored as
+scaled integers by :class:`ScaledDecimal` and read back as ``Decimal``. No float anywhere.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from billing.clock import utcnow
+from integrations.secrets import EncryptedText
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: sa.DateTime(timezone=True)},
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class ScaledDecimal(sa.types.TypeDecorator):
+    """A ``Decimal`` stored exactly as an integer scaled by ``10**scale``.
+
+    SQLite has no exact decimal type (SQLAlchemy converts through float), so 1.5 hours at
+    scale 3 is stored as the integer 1500 on every database.
+    """
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def __init__(self, scale: int):
+        super().__init__()
+        self.scale = scale
+
+    def process_bind_param(self, value: Any, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        scaled = Decimal(value).scaleb(self.scale)
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than {self.scale} decimal places")
+        return int(scaled)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(int(value)).scaleb(-self.scale)
+
+
+def str_enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
+    """A string column holding the enum's values, with a CHECK constraint on every database."""
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+def _fk(target: str, ondelete: str | None = None) -> sa.ForeignKey:
+    return sa.ForeignKey(target, ondelete=ondelete)
+
+
+def _nonneg(*columns: str) -> list[sa.CheckConstraint]:
+    return [sa.CheckConstraint(f"{c} >= 0", name=f"{c}_nonneg") for c in columns]
+
+
+# --- enums -------------------------------------------------------------------------------
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    TECHNICIAN = "technician"
+
+
+class ContractType(enum.StrEnum):
+    RETAINER = "retainer"
+    HOURLY = "hourly"
+    BLOCK_HOURS = "block_hours"
+    BLOCK_MONEY = "block_money"
+    PER_UNIT = "per_unit"
+    PROJECT_FIXED = "project_fixed"
+    PROJECT_HOURLY = "project_hourly"
+
+    @property
+    def label(self) -> str:
+        return CONTRACT_TYPE_LABELS[self]
+
+
+CONTRACT_TYPE_LABELS = {
+    ContractType.RETAINER: "Retainer (flat fee)",
+    ContractType.HOURLY: "Hourly (time & materials)",
+    ContractType.BLOCK_HOURS: "Block hours",
+    ContractType.BLOCK_MONEY: "Block money",
+    ContractType.PER_UNIT: "Per device / per user",
+    ContractType.PROJECT_FIXED: "Project, fixed fee",
+    ContractType.PROJECT_HOURLY: "Project, hourly",
+}
+
+
+class BillingPeriod(enum.StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    YEARLY = "yearly"
+    ON_DEMAND = "on_demand"
+    ONCE = "once"
+
+
+class TicketStatus(enum.StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class InvoiceStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SENT = "sent"
+    EXPORTED = "exported"
+    PAID = "paid"
+    REFUNDED = "refunded"
+
+
+class LineKind(enum.StrEnum):
+    SERVICE = "service"
+    TICKET = "ticket"
+    TIME = "time"
+    EXPENSE = "expense"
+    PRODUCT = "product"
+    CUSTOM = "custom"
+
+
+class DetailLevel(enum.StrEnum):
+    CONTRACT = "contract"
+    TICKET = "ticket"
+    TIME_ENTRY = "time_entry"
+
+
+class Provider(enum.StrEnum):
+    QUICKBOOKS = "quickbooks"
+    XERO = "xero"
+
+
+class BlockEntryKind(enum.StrEnum):
+    PURCHASE = "purchase"
+    USAGE = "usage"
+    ROLLOVER = "rollover"
+    LAPSE = "lapse"
+    OVERAGE = "overage"
+    ADJUSTMENT = "adjustment"
+
+
+class ExportState(enum.StrEnum):
+    EXPORTED = "exported"
+    FAILED = "failed"
+
+
+# --- settings, people, catalog -----------------------------------------------------------
+
+
+class Settings(db.Model):
+    """The one row of company-wide settings (id is always 1)."""
+
+    __tablename__ = "settings"
+    __table_args__ = (
+        sa.CheckConstraint("id = 1", name="single_row"),
+        sa.CheckConstraint("next_invoice_number >= 1", name="next_number_positive"),
+        *_nonneg("payment_terms_days"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    company_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    address: Mapped[str] = mapped_column(sa.Text, default="")
+    country: Mapped[str] = mapped_column(sa.String(2), default="US")
+    currency_override: Mapped[str | None] = mapped_column(sa.String(3))
+    logo: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    logo_mimetype: Mapped[str | None] = mapped_column(sa.String(40))
+    tax_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    payment_terms_days: Mapped[int] = mapped_column(default=30)
+    bank_details: Mapped[str] = mapped_column(sa.Text, default="")
+    invoice_prefix: Mapped[str] = mapped_column(sa.String(20), default="INV-")
+    next_invoice_number: Mapped[int] = mapped_column(default=1)
+    email_subject: Mapped[str] = mapped_column(sa.String(200), default="")
+    email_body: Mapped[str] = mapped_column(sa.Text, default="")
+    invoice_footer: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class User(UserMixin, db.Model):
+    """Someone who logs in: an admin or a technician."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), default=Role.TECHNICIAN)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class Customer(db.Model):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    billing_emails: Mapped[str] = mapped_column(sa.Text, default="")  # comma-separated
+    address: Mapped[str] = mapped_column(sa.Text, default="")
+    tax_exempt: Mapped[bool] = mapped_column(default=False)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    active: Mapped[bool] = mapped_column(default=True)
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    contracts: Mapped[list[Contract]] = relationship(back_populates="customer")
+
+    @property
+    def email_list(self) -> list[str]:
+        return [e.strip() for e in self.billing_emails.split(",") if e.strip()]
+
+
+class Rate(db.Model):
+    """A named hourly price (Standard, After hours, Weekend)."""
+
+    __tablename__ = "rates"
+    __table_args__ = tuple(_nonneg("hourly_price_minor"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    hourly_price_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class TaxRate(db.Model):
+    __tablename__ = "tax_rates"
+    __table_args__ = (
+        sa.CheckConstraint("percent >= 0 AND percent <= 1000000", name="percent_range"),
+        # At most one default: a partial unique index, understood by SQLite and PostgreSQL.
+        sa.Index(
+            "uq_tax_rates_one_default",
+            "is_default",
+            unique=True,
+            sqlite_where=sa.text("is_default"),
+            postgresql_where=sa.text("is_default"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    percent: Mapped[Decimal] = mapped_column(ScaledDecimal(4))  # 8.875 % -> 88750
+    is_default: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Product(db.Model):
+    """The catalog of services and goods."""
+
+    __tablename__ = "products"
+    __table_args__ = tuple(_nonneg("unit_price_minor"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    sku: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    category: Mapped[str] = mapped_column(sa.String(80), default="")
+    unit_price_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    taxable: Mapped[bool] = mapped_column(default=True)
+    tax_rate_id: Mapped[int | None] = mapped_column(_fk("tax_rates.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    tax_rate: Mapped[TaxRate | None] = relationship()
+
+
+# --- contracts --------------------------------------------------------------------------
+
+
+class Contract(db.Model):
+    """What a customer is billed under; type-specific terms are nullable columns."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (
+        sa.UniqueConstraint("id", "customer_id", name="uq_contracts_id_customer"),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
+        sa.CheckConstraint("rounding_minutes >= 0 AND rounding_minutes <= 60", name="rounding"),
+        sa.Index(
+            "uq_contracts_one_default",
+            "customer_id",
+            unique=True,
+            sqlite_where=sa.text("is_default"),
+            postgresql_where=sa.text("is_default"),
+        ),
+        *_nonneg(
+            "quantity",
+            "unit_price_minor",
+            "block_minutes",
+            "block_amount_minor",
+            "overage_rate_minor",
+            "fixed_amount_minor",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(_fk("customers.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    type: Mapped[ContractType] = mapped_column(str_enum(ContractType, "contract_type"))
+    billing_period: Mapped[BillingPeriod] = mapped_column(str_enum(BillingPeriod, "period"))
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    is_default: Mapped[bool] = mapped_column(default=False)
+    taxable: Mapped[bool] = mapped_column(default=False)
+    tax_rate_id: Mapped[int | None] = mapped_column(_fk("tax_rates.id"))
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # retainer: quantity x unit price; per unit: unit price per device/user
+    quantity: Mapped[Decimal | None] = mapped_column(ScaledDecimal(3))
+    unit_price_minor: Mapped[int | None]
+    unit_label: Mapped[str | None] = mapped_column(sa.String(40))
+    # hourly kinds: bill time rounded up to this many minutes (0 = exact)
+    rounding_minutes: Mapped[int] = mapped_column(default=0)
+    # block hours (size in minutes, price) / block money (amount)
+    block_minutes: Mapped[int | None]
+    block_amount_minor: Mapped[int | None]
+    overage_rate_minor: Mapped[int | None]
+    rollover: Mapped[bool] = mapped_column(default=False)
+    # project fixed fee
+    fixed_amount_minor: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="contracts")
+    tax_rate: Mapped[TaxRate | None] = relationship()
+    rates: Mapped[list[ContractRate]] = relationship(
+        back_populates="contract", cascade="all, delete-orphan"
+    )
+    services: Mapped[list[ContractService]] = relationship(
+        back_populates="contract", cascade="all, delete-orphan", order_by="ContractService.position"
+    )
+    unit_counts: Mapped[list[ContractUnitCount]] = relationship(
+        back_populates="contract",
+        cascade="all, delete-orphan",
+        order_by="ContractUnitCount.effective_date",
+    )
+
+
+class ContractRate(db.Model):
+    """A rate offered under a contract; one is primary (where new time goes by default)."""
+
+    __tablename__ = "contract_rates"
+    __table_args__ = (
+        sa.UniqueConstraint("contract_id", "rate_id"),
+        sa.Index(
+            "uq_contract_rates_one_primary",
+            "contract_id",
+            unique=True,
+            sqlite_where=sa.text("is_primary"),
+            postgresql_where=sa.text("is_primary"),
+        ),
+        *_nonneg("hourly_price_minor"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(_fk("contracts.id", "CASCADE"))
+    rate_id: Mapped[int] = mapped_column(_fk("rates.id"))
+    hourly_price_minor: Mapped[int | None]  # None: the rate's own price
+    is_primary: Mapped[bool] = mapped_column(default=False)
+
+    contract: Mapped[Contract] = relationship(back_populates="rates")
+    rate: Mapped[Rate] = relationship()
+
+
+class ContractService(db.Model):
+    """A recurring service line billed every period (product, quantity, price)."""
+
+    __tablename__ = "contract_services"
+    __table_args__ = tuple(_nonneg("quantity", "unit_price_minor"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(_fk("contracts.id", "CASCADE"), index=True)
+    product_id: Mapped[int | None] = mapped_column(_fk("products.id"))
+    description: Mapped[str] = mapped_column(sa.String(300))
+    quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(3))
+    unit_price_minor: Mapped[int]
+    position: Mapped[int] = mapped_column(default=0)
+
+    contract: Mapped[Contract] = relationship(back_populates="services")
+    product: Mapped[Product | None] = relationship()
+
+
+class ContractUnitCount(db.Model):
+    """The dated history of a per-device/per-user contract's count."""
+
+    __tablename__ = "contract_unit_counts"
+    __table_args__ = (sa.UniqueConstraint("contract_id", "effective_date"), *_nonneg("count"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(_fk("contracts.id", "CASCADE"))
+    effective_date: Mapped[date]
+    count: Mapped[int]
+
+    contract: Mapped[Contract] = relationship(back_populates="unit_counts")
+
+
+class BlockLedgerEntry(db.Model):
+    """One movement of a block contract's balance: purchase, use, rollover, lapse, overage.
+
+    ``minutes`` moves a block-hours balance, ``amount_minor`` a block-money balance; both are
+    signed (a purchase adds, usage subtracts).
+    """
+
+    __tablename__ = "block_ledger"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(_fk("contracts.id", "CASCADE"), index=True)
+    entry_date: Mapped[date]
+    kind: Mapped[BlockEntryKind] = mapped_column(str_enum(BlockEntryKind, "block_entry_kind"))
+    minutes: Mapped[int] = mapped_column(default=0)
+    amount_minor: Mapped[int] = mapped_column(default=0)
+    invoice_id: Mapped[int | None] = mapped_column(_fk("invoices.id", "SET NULL"))
+    ticket_id: Mapped[int | None] = mapped_column(_fk("tickets.id", "SET NULL"))
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+
+
+# --- work -------------------------------------------------------------------------------
+
+
+class Ticket(db.Model):
+    """Work for a customer, billed against exactly one of that customer's contracts."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # The contract must belong to the ticket's customer: enforced by the database.
+        sa.ForeignKeyConstraint(
+            ["contract_id", "customer_id"],
+            ["contracts.id", "contracts.customer_id"],
+            name="fk_tickets_contract_customer",
+        ),
+        sa.Index("ix_tickets_unbilled", "contract_id", "batch_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(_fk("customers.id"), index=True)
+    contract_id: Mapped[int] = mapped_column()
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[TicketStatus] = mapped_column(
+        str_enum(TicketStatus, "ticket_status"), default=TicketStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    # The one batch that billed this ticket; a single column, so a ticket has at most one.
+    batch_id: Mapped[int | None] = mapped_column(_fk("invoice_batches.id"))
+
+    customer: Mapped[Customer] = relationship()
+    contract: Mapped[Contract] = relationship(
+        primaryjoin="Contract.id == Ticket.contract_id", foreign_keys=[contract_id]
+    )
+    batch: Mapped[InvoiceBatch | None] = relationship(back_populates="tickets")
+    time_entries: Mapped[list[TimeEntry]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan", order_by="TimeEntry.work_date"
+    )
+    expenses: Mapped[list[Expense]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_billed(self) -> bool:
+        return self.batch_id is not None
+
+
+class TimeEntry(db.Model):
+    __tablename__ = "time_entries"
+    __table_args__ = (sa.CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(_fk("tickets.id", "CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(_fk("users.id"))
+    work_date: Mapped[date]
+    minutes: Mapped[int]
+    billable: Mapped[bool] = mapped_column(default=True)
+    rate_id: Mapped[int | None] = mapped_column(_fk("rates.id"))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="time_entries")
+    technician: Mapped[User] = relationship()
+    rate: Mapped[Rate | None] = relationship()
+
+
+class Expense(db.Model):
+    """A product or expense used on a ticket (catalog product or free description)."""
+
+    __tablename__ = "expenses"
+    __table_args__ = tuple(_nonneg("quantity", "unit_price_minor", "discount_minor"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(_fk("tickets.id", "CASCADE"), index=True)
+    product_id: Mapped[int | None] = mapped_column(_fk("products.id"))
+    user_id: Mapped[int | None] = mapped_column(_fk("users.id"))
+    expense_date: Mapped[date]
+    description: Mapped[str] = mapped_column(sa.String(300))
+    quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(3))
+    unit_price_minor: Mapped[int]
+    discount_minor: Mapped[int] = mapped_column(default=0)
+    billable: Mapped[bool] = mapped_column(default=True)
+    tax_rate_id: Mapped[int | None] = mapped_column(_fk("tax_rates.id"))
+
+    ticket: Mapped[Ticket] = relationship(back_populates="expenses")
+    product: Mapped[Product | None] = relationship()
+
+
+# --- invoices ---------------------------------------------------------------------------
+
+
+class InvoiceBatch(db.Model):
+    __tablename__ = "invoice_batches"
+    __table_args__ = (sa.CheckConstraint("period_end >= period_start", name="period_ordered"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    detail_level: Mapped[DetailLevel] = mapped_column(
+        str_enum(DetailLevel, "detail_level"), default=DetailLevel.TICKET
+    )
+    created_by_id: Mapped[int | None] = mapped_column(_fk("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
+    invoices: Mapped[list[Invoice]] = relationship(back_populates="batch")
+    tickets: Mapped[list[Ticket]] = relationship(back_populates="batch")
+
+
+class Invoice(db.Model):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        sa.CheckConstraint("due_date >= issue_date", name="due_after_issue"),
+        sa.Index("ix_invoices_status_number", "status", "number"),
+        *_nonneg("subtotal_minor", "tax_minor", "total_minor"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    customer_id: Mapped[int] = mapped_column(_fk("customers.id"), index=True)
+    contract_id: Mapped[int | None] = mapped_column(_fk("contracts.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(_fk("invoice_batches.id"), index=True)
+    issue_date: Mapped[date]
+    due_date: Mapped[date]
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    status: Mapped[InvoiceStatus] = mapped_column(
+        str_enum(InvoiceStatus, "invoice_status"), default=InvoiceStatus.DRAFT
+    )
+    reference: Mapped[str] = mapped_column(sa.String(100), default="")
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # Snapshots, so later edits to the customer or the settings do not rewrite this invoice.
+    bill_to_name: Mapped[str] = mapped_column(sa.String(200))
+    bill_to_address: Mapped[str] = mapped_column(sa.Text, default="")
+    bill_to_emails: Mapped[str] = mapped_column(sa.Text, default="")
+    issuer: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    subtotal_minor: Mapped[int] = mapped_column(default=0)
+    tax_minor: Mapped[int] = mapped_column(default=0)
+    total_minor: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(_fk("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+    contract: Mapped[Contract | None] = relationship()
+    batch: Mapped[InvoiceBatch | None] = relationship(back_populates="invoices")
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.position"
+    )
+    events: Mapped[list[InvoiceEvent]] = relationship(
+        back_populates="invoice", order_by="InvoiceEvent.created_at"
+    )
+    exports: Mapped[list[InvoiceExport]] = relationship(
+        back_populates="invoice", cascade="all, delete-orphan"
+    )
+
+    def is_overdue(self, today: date) -> bool:
+        """Derived, never stored: past its due date and not settled."""
+        unsettled = self.status not in (InvoiceStatus.PAID, InvoiceStatus.REFUNDED)
+        return unsettled and self.due_date < today
+
+
+class InvoiceLine(db.Model):
+    __tablename__ = "invoice_lines"
+    __table_args__ = (
+        *_nonneg("quantity", "unit_price_minor", "discount_minor", "amount_minor"),
+        sa.CheckConstraint("tax_percent >= 0", name="tax_percent_nonneg"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(_fk("invoices.id", "CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[LineKind] = mapped_column(str_enum(LineKind, "line_kind"))
+    description: Mapped[str] = mapped_column(sa.Text)
+    quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(3))
+    unit_price_minor: Mapped[int]
+    discount_minor: Mapped[int] = mapped_column(default=0)
+    amount_minor: Mapped[int]
+    tax_rate_id: Mapped[int | None] = mapped_column(_fk("tax_rates.id", "SET NULL"))
+    tax_name: Mapped[str] = mapped_column(sa.String(80), default="")
+    tax_percent: Mapped[Decimal] = mapped_column(ScaledDecimal(4), default=Decimal(0))
+    # Where the line came from (each optional; kept when the source is gone).
+    contract_id: Mapped[int | None] = mapped_column(_fk("contracts.id", "SET NULL"))
+    ticket_id: Mapped[int | None] = mapped_column(_fk("tickets.id", "SET NULL"))
+    time_entry_id: Mapped[int | None] = mapped_column(_fk("time_entries.id", "SET NULL"))
+    expense_id: Mapped[int | None] = mapped_column(_fk("expenses.id", "SET NULL"))
+    product_id: Mapped[int | None] = mapped_column(_fk("products.id", "SET NULL"))
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class InvoiceEvent(db.Model):
+    """The audit trail. Keeps the invoice number, so events outlive a deleted invoice."""
+
+    __tablename__ = "invoice_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int | None] = mapped_column(_fk("invoices.id", "SET NULL"), index=True)
+    invoice_number: Mapped[str] = mapped_column(sa.String(40))
+    user_id: Mapped[int | None] = mapped_column(_fk("users.id"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    from_status: Mapped[str | None] = mapped_column(sa.String(24))
+    to_status: Mapped[str | None] = mapped_column(sa.String(24))
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    invoice: Mapped[Invoice | None] = relationship(back_populates="events")
+    user: Mapped[User | None] = relationship()
+
+
+# --- accounting ---------------------------------------------------------------------------
+
+
+class AccountingConnection(db.Model):
+    """A connected ledger (QuickBooks Online or Xero); tokens are encrypted at rest."""
+
+    __tablename__ = "accounting_connections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[Provider] = mapped_column(str_enum(Provider, "provider"), unique=True)
+    tenant_id: Mapped[str] = mapped_column(sa.String(64))  # QBO realmId / Xero tenantId
+    company_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    access_token: Mapped[str] = mapped_column(EncryptedText)
+    refresh_token: Mapped[str] = mapped_column(EncryptedText)
+    expires_at: Mapped[datetime]
+    refresh_expires_at: Mapped[datetime | None]
+    needs_reconnect: Mapped[bool] = mapped_column(default=False)
+    connected_by_id: Mapped[int | None] = mapped_column(_fk("users.id"))
+    connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    mappings: Mapped[list[LedgerMapping]] = relationship(
+        back_populates="connection", cascade="all, delete-orphan"
+    )
+
+
+class LedgerMapping(db.Model):
+    """Our object (customer, product, rate, contract type, tax rate) -> the ledger's id."""
+
+    __tablename__ = "ledger_mappings"
+    __table_args__ = (sa.UniqueConstraint("connection_id", "kind", "local_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(_fk("accounting_connections.id", "CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    local_key: Mapped[str] = mapped_column(sa.String(64))
+    external_id: Mapped[str] = mapped_column(sa.String(64))
+    external_name: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    connection: Mapped[AccountingConnection] = relationship(back_populates="mappings")
+
+
+class InvoiceExport(db.Model):
+    """An invoice's copy in one ledger: its id there, or the ledger's error for the last try."""
+
+    __tablename__ = "invoice_exports"
+    __table_args__ = (sa.UniqueConstraint("invoice_id", "provider"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(_fk("invoices.id", "CASCADE"))
+    provider: Mapped[Provider] = mapped_column(str_enum(Provider, "provider"))
+    state: Mapped[ExportState] = mapped_column(str_enum(ExportState, "export_state"))
+    external_id: Mapped[str | None] = mapped_column(sa.String(64))
+    external_number: Mapped[str | None] = mapped_column(sa.String(40))
+    sync_token: Mapped[str | None] = mapped_column(sa.String(20))
+    request_id: Mapped[str] = mapped_column(sa.String(64))  # idempotency key of the last try
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    exported_at: Mapped[datetime | None]
+
+    invoice: Mapped[Invoice] = relationship(back_populates="exports")

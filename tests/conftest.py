@@ -1,0 +1,150 @@
+"""Fixtures shared by every layer of the suite.
+
+The suite runs against SQLite, and also against PostgreSQL when ``TEST_DATABASE_URL`` points at
+a server (a fresh database is created for the run and dropped afterwards): every test that uses
+the ``app`` fixture runs once per backend. With ``MSP_TEST_STRICT=1`` (CI), a missing PostgreSQL
+or browser is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from models import Role, User, db
+
+STRICT = os.environ.get("MSP_TEST_STRICT") == "1"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+TEST_PASSWORD = "correct horse battery"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if STRICT and not PG_URL:
+        raise pytest.UsageError("MSP_TEST_STRICT=1 needs TEST_DATABASE_URL (the PostgreSQL leg).")
+
+
+def _psycopg_url(url: str) -> sa.URL:
+    parsed = sa.make_url(url)
+    if parsed.drivername in {"postgresql", "postgres"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this run, dropped at the end."""
+    base = _psycopg_url(PG_URL)
+    name = f"{base.database or 'msp'}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> str:
+    """A database with the schema built, once per backend for the session."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    schema_app = create_app(_test_config(url))
+    with schema_app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return url
+
+
+def _test_config(url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_SERVER": "",
+    }
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Per-test overrides for the app's config (override this fixture, or update the dict)."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, app_config: dict) -> Iterator[Flask]:
+    """The app on a clean database; every row is deleted after the test."""
+    application = create_app({**_test_config(database_url), **app_config})
+    with application.app_context():
+        yield application
+        db.session.rollback()
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+def make_user(role: Role = Role.ADMIN, email: str | None = None, name: str = "") -> User:
+    """A committed user with ``TEST_PASSWORD``."""
+    user = User(
+        email=email or f"{role.value}-{uuid.uuid4().hex[:6]}@example.com",
+        name=name or role.value.capitalize(),
+        role=role,
+    )
+    user.set_password(TEST_PASSWORD)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def log_in(client: FlaskClient, user: User) -> FlaskClient:
+    """Log ``client`` in as ``user`` through the session; the login form has its own tests."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+    return client
+
+
+@pytest.fixture
+def admin(app: Flask) -> User:
+    return make_user(Role.ADMIN, name="Ada Admin")
+
+
+@pytest.fixture
+def technician(app: Flask) -> User:
+    return make_user(Role.TECHNICIAN, name="Tom Tech")
+
+
+@pytest.fixture
+def admin_client(client: FlaskClient, admin: User) -> FlaskClient:
+    return log_in(client, admin)
+
+
+@pytest.fixture
+def tech_client(client: FlaskClient, technician: User) -> FlaskClient:
+    return log_in(client, technician)

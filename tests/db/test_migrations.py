@@ -1,0 +1,57 @@
+"""The Alembic migrations build exactly the models' schema, on SQLite and on PostgreSQL."""
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from app import create_app
+from models import db
+from tests.conftest import BACKENDS, PG_URL, _psycopg_url, _test_config
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request, tmp_path):
+    """A brand-new empty database of each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    base = _psycopg_url(PG_URL)
+    name = f"{base.database or 'msp'}_mig_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _schema_diff(engine: sa.Engine) -> list:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_upgrade_from_empty_gives_the_models_schema(empty_database_url):
+    app = create_app(_test_config(empty_database_url))
+    with app.app_context():
+        upgrade()
+        tables = set(sa.inspect(db.engine).get_table_names())
+        assert set(db.metadata.tables) <= tables
+        assert _schema_diff(db.engine) == []
+        db.engine.dispose()
+
+
+def test_downgrade_to_empty_and_back(empty_database_url):
+    app = create_app(_test_config(empty_database_url))
+    with app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        assert _schema_diff(db.engine) == []
+        db.engine.dispose()
