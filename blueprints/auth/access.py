@@ -29,7 +29,8 @@ def load_user(user_id: str) -> User | None:
 @login_manager.unauthorized_handler
 def unauthorized() -> Any:
     """Send the visitor to the login page; htmx gets ``HX-Redirect`` instead of a swap."""
-    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    wanted = request.full_path.rstrip("?") if request.method == "GET" else None
+    target = url_for("auth.login", next=wanted)
     if htmx:
         return HTMXResponseClientRedirect(target, status=401)
     return redirect(target)
