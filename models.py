@@ -41,6 +41,15 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+@sa.event.listens_for(sa.Engine, "connect")
+def _sqlite_enforce_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
+    # SQLite ignores foreign keys (and ON DELETE) unless each connection turns them on.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
 class ScaledDecimal(sa.types.TypeDecorator):
     """A ``Decimal`` stored exactly as an integer scaled by ``10**scale``.
 

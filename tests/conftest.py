@@ -85,10 +85,26 @@ def app_config() -> dict:
     return {}
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as in production: a fresh ``g`` and DB session.
+
+    The test's own context (pushed by the ``app`` fixture) would otherwise be reused by every
+    request, leaking ``g`` (the logged-in user, cached settings) from one request to the next.
+    After the request, the test's session is expired so it reads what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(database_url: str, app_config: dict) -> Iterator[Flask]:
     """The app on a clean database; every row is deleted after the test."""
     application = create_app({**_test_config(database_url), **app_config})
+    application.test_client_class = IsolatedClient
     with application.app_context():
         yield application
         db.session.rollback()

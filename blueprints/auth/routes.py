@@ -15,7 +15,7 @@ def _safe_next(target: str | None) -> str:
     """Only local paths are followed after login (no open redirects)."""
     if target and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("main.index")
+    return url_for("main.billing")
 
 
 def _login_limit() -> str:
