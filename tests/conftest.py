@@ -164,3 +164,28 @@ def admin_client(client: FlaskClient, admin: User) -> FlaskClient:
 @pytest.fixture
 def tech_client(client: FlaskClient, technician: User) -> FlaskClient:
     return log_in(client, technician)
+
+
+class QueryLog(list):
+    """The SQL statements run inside a ``count_queries()`` block."""
+
+
+@pytest.fixture
+def count_queries(app: Flask):
+    """``with count_queries() as log: ...`` then ``len(log)``: statements sent to the database."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def _count():
+        log = QueryLog()
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            log.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield log
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+
+    return _count
