@@ -7,12 +7,14 @@ from flask import Blueprint
 from sqlalchemy import func, select
 
 from billing.errors import ValidationFailed
-from models import Customer, Role, User, db
+from models import Customer, Product, Rate, Role, TaxRate, Ticket, User, db
 
 users_cli = Blueprint("users", __name__, cli_group="users")
 demo_cli = Blueprint("demo", __name__, cli_group=None)
 
 DEMO_ADMIN_EMAIL = "admin@example.com"
+# What the demo creates: any of them present means the database is in use.
+DEMO_TABLES = (Customer, TaxRate, Rate, Product, Ticket)
 
 
 @users_cli.cli.command("create")
@@ -56,8 +58,11 @@ def seed_demo_command() -> None:
     """Fill an empty database with a believable MSP's last three months."""
     from billing.demo import seed_demo
 
-    if db.session.scalar(select(func.count(Customer.id))):
-        raise click.ClickException("The database has customers already; seed-demo needs it empty.")
+    filled = [m.__tablename__ for m in DEMO_TABLES if db.session.scalar(select(func.count(m.id)))]
+    if filled:
+        raise click.ClickException(
+            f"seed-demo needs an empty database; it has {', '.join(filled)} already."
+        )
     summary = seed_demo()
     db.session.commit()
     click.echo(summary)
