@@ -361,13 +361,14 @@ class Contract(db.Model):
     taxable: Mapped[bool] = mapped_column(default=False)
     tax_rate_id: Mapped[int | None] = mapped_column(_fk("tax_rates.id"))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
-    # retainer: quantity x unit price; per unit: unit price per device/user
+    # retainer: quantity x unit price; per unit: unit price per device/user;
+    # block hours: unit price is the price of one block
     quantity: Mapped[Decimal | None] = mapped_column(ScaledDecimal(3))
     unit_price_minor: Mapped[int | None]
     unit_label: Mapped[str | None] = mapped_column(sa.String(40))
     # hourly kinds: bill time rounded up to this many minutes (0 = exact)
     rounding_minutes: Mapped[int] = mapped_column(default=0)
-    # block hours (size in minutes, price) / block money (amount)
+    # block hours: block size in minutes; block money: the amount bought (also its price)
     block_minutes: Mapped[int | None]
     block_amount_minor: Mapped[int | None]
     overage_rate_minor: Mapped[int | None]
