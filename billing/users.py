@@ -62,3 +62,32 @@ def ensure_admin_remains(user: User, *, new_role: Role, new_active: bool) -> Non
     )
     if not others:
         raise Conflict("This is the last active admin: make someone else admin first.")
+
+
+def update_user(user: User, *, name: str, role: Role | str, active: bool) -> User:
+    """Change a user's name, role and active flag (not committed).
+
+    :raise ValidationFailed: empty name or unknown role.
+    :raise Conflict: the change would leave no active admin.
+    """
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("Enter a name.", "name")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationFailed("Choose admin or technician.", "role") from None
+    ensure_admin_remains(user, new_role=role, new_active=active)
+    user.name, user.role, user.active = name, role, active
+    db.session.flush()
+    return user
+
+
+def reset_password(user: User, password: str) -> None:
+    """Give ``user`` a new password chosen by an admin (not committed).
+
+    :raise ValidationFailed: the password is too short.
+    """
+    check_password_strength(password)
+    user.set_password(password)
+    db.session.flush()

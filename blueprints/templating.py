@@ -6,6 +6,7 @@ from typing import Any
 from babel.dates import format_date
 from flask import Flask, g
 
+from billing.catalog import percent_text
 from billing.money import format_money
 from billing.settings import company_locale, get_settings
 from models import Settings
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
     """Register the filters and the ``settings`` template global."""
     app.add_template_filter(money)
     app.add_template_filter(human_date, "date")
+    app.add_template_filter(percent_text, "percent")
 
     @app.context_processor
     def inject_settings() -> dict[str, Any]:

@@ -1,0 +1,179 @@
+"""Forms of the admin area. Field names match the ``field`` of the ``billing`` errors they show.
+
+Syntax (required, length, integer) is checked here; the rules themselves live in ``billing``
+and are called through :func:`rule`, so that every broken rule shows beside its field at once.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    ValidationError,
+)
+
+from billing.catalog import parse_percent
+from billing.errors import ValidationFailed
+from billing.settings import (
+    MAX_LOGO_BYTES,
+    check_payment_terms,
+    check_prefix,
+    check_template,
+    countries,
+    currencies,
+    read_logo,
+)
+from billing.users import check_password_strength, normalize_email
+from models import Role
+
+ROLE_CHOICES = [
+    SelectChoice(Role.TECHNICIAN.value, "Technician"),
+    SelectChoice(Role.ADMIN.value, "Admin"),
+]
+
+
+def strip(value: Any) -> Any:
+    """Filter: trim surrounding whitespace from text input."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def optional_int(value: Any) -> int | None:
+    """Coerce a select's value: "" (none chosen) -> None, else an int."""
+    return None if value in (None, "", "None") else int(value)
+
+
+def read_upload(upload: FileStorage) -> bytes:
+    """An uploaded file's bytes, at most one more than a logo may have (enough to refuse it).
+
+    The stream is rewound, so it can be read again.
+    """
+    data = upload.stream.read(MAX_LOGO_BYTES + 1)
+    upload.stream.seek(0)
+    return data
+
+
+def rule(check: Callable[..., Any], **kwargs: Any) -> Callable[[FlaskForm, Any], None]:
+    """A validator running a ``billing`` rule on the field's data; its message goes beside it.
+
+    Data the field could not parse (None) is skipped: the field reports that itself.
+    """
+
+    def validator(form: FlaskForm, field: Any) -> None:
+        if field.data is None:
+            return
+        try:
+            check(field.data, **kwargs)
+        except ValidationFailed as error:
+            raise ValidationError(str(error)) from None
+
+    return validator
+
+
+class SettingsForm(FlaskForm):
+    company_name = StringField("Company name", [Length(max=200)], filters=[strip])
+    address = TextAreaField("Address", [Length(max=2000)])
+    country = SelectField("Country")
+    currency_override = SelectField("Billing currency")
+    logo = FileField("Logo")
+    remove_logo = BooleanField("Remove the logo")
+    tax_id = StringField("Tax ID", [Length(max=64)], filters=[strip])
+    payment_terms_days = IntegerField(
+        "Payment terms (days)", [InputRequired(), rule(check_payment_terms)]
+    )
+    bank_details = TextAreaField("Bank and payment details", [Length(max=2000)])
+    invoice_prefix = StringField("Invoice number prefix", [rule(check_prefix)], filters=[strip])
+    next_invoice_number = IntegerField(
+        "Next invoice number", [InputRequired(), NumberRange(min=1, message="Enter 1 or more.")]
+    )
+    email_subject = StringField(
+        "Email subject",
+        [Length(max=200), rule(check_template, field="email_subject")],
+        filters=[strip],
+    )
+    email_body = TextAreaField(
+        "Email body", [Length(max=10000), rule(check_template, field="email_body")]
+    )
+    invoice_footer = TextAreaField("Invoice footer", [Length(max=2000)])
+
+    def validate_logo(self, field: FileField) -> None:
+        """Judge an uploaded logo along with the other fields (the view stores it)."""
+        if field.data:
+            try:
+                read_logo(read_upload(field.data))
+            except ValidationFailed as error:
+                raise ValidationError(str(error)) from None
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.country.choices = [SelectChoice(code, name) for code, name in countries().items()]
+        self.currency_override.choices = [SelectChoice("", "Follow the country")] + [
+            SelectChoice(code, f"{code} – {name}") for code, name in currencies().items()
+        ]
+
+
+class TaxRateForm(FlaskForm):
+    name = StringField("Name", [DataRequired(), Length(max=80)], filters=[strip])
+    percent = StringField("Percentage", [DataRequired(), rule(parse_percent)], filters=[strip])
+    is_default = BooleanField("Default tax rate (applies where no other rate is chosen)")
+    active = BooleanField("Active", default=True)
+
+
+class RateForm(FlaskForm):
+    name = StringField("Name", [DataRequired(), Length(max=80)], filters=[strip])
+    hourly_price = StringField("Hourly price", [DataRequired()], filters=[strip])
+    active = BooleanField("Active", default=True)
+
+
+class ProductForm(FlaskForm):
+    name = StringField("Name", [DataRequired(), Length(max=200)], filters=[strip])
+    sku = StringField("SKU", [Length(max=64)], filters=[strip])
+    description = TextAreaField("Description", [Length(max=5000)])
+    category = StringField("Category", [Length(max=80)], filters=[strip])
+    unit_price = StringField("Unit price", [DataRequired()], filters=[strip])
+    taxable = BooleanField("Taxable", default=True)
+    tax_rate_id = SelectField("Tax rate", coerce=optional_int)
+    active = BooleanField("Active", default=True)
+
+
+class UserCreateForm(FlaskForm):
+    email = EmailField(
+        "Email", [DataRequired(), Length(max=254), rule(normalize_email)], filters=[strip]
+    )
+    name = StringField("Name", [Length(max=120)], filters=[strip])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    password = PasswordField(
+        "Password", [DataRequired(), Length(max=200), rule(check_password_strength)]
+    )
+
+
+class UserEditForm(FlaskForm):
+    name = StringField("Name", [DataRequired(), Length(max=120)], filters=[strip])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    active = BooleanField("Active (may log in)")
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(
+        "New password", [DataRequired(), Length(max=200), rule(check_password_strength)]
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        [DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )

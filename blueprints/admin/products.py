@@ -1,0 +1,92 @@
+"""Admin > Products: the catalog of services and goods."""
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
+
+from billing.catalog import percent_text, product_query, save_product
+from billing.errors import ValidationFailed
+from billing.money import from_minor
+from billing.settings import default_currency, get_settings
+from blueprints.admin import bp
+from blueprints.admin.forms import ProductForm
+from blueprints.forms import show_error
+from models import Product, TaxRate, db
+
+PAGE_SIZE = 50
+FIELDS = ("name", "sku", "description", "category", "taxable", "tax_rate_id", "active")
+
+
+@bp.route("/products")
+def products():
+    """The catalog by name; ``?q=`` keeps those whose name or SKU contains it."""
+    search = request.args.get("q", "").strip()
+    page = db.paginate(
+        product_query(search).options(joinedload(Product.tax_rate)),
+        page=request.args.get("page", 1, type=int),
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
+    return render_template("admin/products.html", products=page, search=search)
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+def product_new():
+    """Add a product, priced in the default currency."""
+    return _edit(None, ProductForm())
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+def product_edit(product_id: int):
+    """Change a product (or deactivate it).
+
+    :raise 404: no such product.
+    """
+    product = db.get_or_404(Product, product_id)
+    if request.method == "GET":
+        data = {name: getattr(product, name) for name in FIELDS}
+        data["sku"] = product.sku or ""
+        data["unit_price"] = str(from_minor(product.unit_price_minor, product.currency))
+        return _edit(product, ProductForm(data=data))
+    return _edit(product, ProductForm())
+
+
+def _edit(product: Product | None, form: ProductForm):
+    currency = default_currency(get_settings())
+    form.tax_rate_id.choices = _tax_choices(product)
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                saved = save_product(
+                    product,
+                    unit_price=form.unit_price.data,
+                    currency=currency,
+                    **{name: form[name].data for name in FIELDS},
+                )
+                db.session.commit()
+            except ValidationFailed as error:
+                db.session.rollback()
+                show_error(form, error)
+            else:
+                flash(f"Product {saved.name} saved.", "success")
+                return redirect(url_for("admin.products"))
+        return _page(product, form, currency), 422
+    return _page(product, form, currency)
+
+
+def _tax_choices(product: Product | None) -> list[SelectChoice]:
+    """Active tax rates, plus the product's own if it has been deactivated since."""
+    query = select(TaxRate).order_by(TaxRate.name)
+    keep = product.tax_rate_id if product else None
+    query = query.where(TaxRate.active.is_(True) | (TaxRate.id == keep))
+    choices = [SelectChoice("", "The default tax rate")]
+    for tax in db.session.scalars(query):
+        label = f"{tax.name} ({percent_text(tax.percent)} %)"
+        choices.append(SelectChoice(str(tax.id), label if tax.active else f"{label}, inactive"))
+    return choices
+
+
+def _page(product: Product | None, form: ProductForm, currency: str) -> str:
+    form.unit_price.label.text = f"Unit price ({currency})"
+    return render_template("admin/product_form.html", product=product, form=form)

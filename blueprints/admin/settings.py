@@ -1,0 +1,78 @@
+"""Admin > Settings: the company, invoicing and email settings, and the logo."""
+
+from dataclasses import fields
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+
+from billing.errors import ValidationFailed
+from billing.money import currency_for_country
+from billing.settings import (
+    PLACEHOLDERS,
+    SettingsChange,
+    default_currency,
+    get_settings,
+    remove_logo,
+    set_logo,
+    update_settings,
+)
+from blueprints.admin import bp
+from blueprints.admin.forms import SettingsForm, read_upload
+from blueprints.forms import show_error
+from models import Settings, db
+
+EDITABLE = [f.name for f in fields(SettingsChange)]
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """Show and save the settings; an invalid form is shown again (422), nothing saved."""
+    if request.method == "GET":
+        current = get_settings()
+        form = SettingsForm(data={name: getattr(current, name) for name in EDITABLE})
+        return _page(form, current)
+    form = SettingsForm()
+    if form.validate_on_submit():
+        try:
+            saved = update_settings(SettingsChange(**{n: form[n].data for n in EDITABLE}))
+            if form.logo.data:
+                set_logo(saved, read_upload(form.logo.data))
+            elif form.remove_logo.data:
+                remove_logo(saved)
+            db.session.commit()
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash("Settings saved.", "success")
+            return redirect(url_for("admin.settings"))
+    return _page(form, get_settings()), 422
+
+
+def _page(form: SettingsForm, current: Settings) -> str:
+    country_currency = currency_for_country(current.country)
+    form.currency_override.choices[0].label = f"Follow the country ({country_currency})"
+    return render_template(
+        "admin/settings.html",
+        form=form,
+        settings=current,
+        currency=default_currency(current),
+        country_currency=country_currency,
+        placeholders=PLACEHOLDERS,
+    )
+
+
+@bp.route("/settings/logo")
+def logo():
+    """The company logo as uploaded, for the settings page; 404 when there is none."""
+    current = get_settings()
+    if current.logo is None:
+        abort(404)
+    response = make_response(current.logo)
+    response.mimetype = current.logo_mimetype
+    # Served as exactly the type Pillow recognised, never sniffed into something else.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    response.add_etag()
+    return response.make_conditional(request)
