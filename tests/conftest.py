@@ -8,10 +8,13 @@ or browser is a failure, never a skip.
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
 
+import jinja2
+import jinja2.bccache
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -100,11 +103,29 @@ class IsolatedClient(FlaskClient):
         return response
 
 
+class MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates shared by every app the suite creates (compiling is most of its time)."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = MemoryBytecodeCache()
+
+
 @pytest.fixture
 def app(database_url: str, app_config: dict) -> Iterator[Flask]:
     """The app on a clean database; every row is deleted after the test."""
     application = create_app({**_test_config(database_url), **app_config})
     application.test_client_class = IsolatedClient
+    application.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with application.app_context():
         yield application
         db.session.rollback()
@@ -125,6 +146,14 @@ def runner(app: Flask):
     return app.test_cli_runner()
 
 
+@functools.cache
+def _test_password_hash() -> str:
+    # Hashing (scrypt) is deliberately slow; hash the shared test password once per run.
+    probe = User()
+    probe.set_password(TEST_PASSWORD)
+    return probe.password_hash
+
+
 def make_user(role: Role = Role.ADMIN, email: str | None = None, name: str = "") -> User:
     """A committed user with ``TEST_PASSWORD``."""
     user = User(
@@ -132,7 +161,7 @@ def make_user(role: Role = Role.ADMIN, email: str | None = None, name: str = "")
         name=name or role.value.capitalize(),
         role=role,
     )
-    user.set_password(TEST_PASSWORD)
+    user.password_hash = _test_password_hash()
     db.session.add(user)
     db.session.commit()
     return user
