@@ -1,0 +1,121 @@
+"""Small builders for test data: committed rows with believable defaults.
+
+Each takes keyword overrides for any column; related rows are created when not given.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from models import (
+    BillingPeriod,
+    Contract,
+    ContractRate,
+    ContractType,
+    Customer,
+    Expense,
+    Product,
+    Rate,
+    Role,
+    TaxRate,
+    Ticket,
+    TimeEntry,
+    User,
+    db,
+)
+from tests.conftest import make_user
+
+_seq = itertools.count(1)
+
+
+def _save(obj: Any) -> Any:
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def make_customer(**fields: Any) -> Customer:
+    values = dict(
+        name=f"Customer {next(_seq)}",
+        currency="USD",
+        billing_emails="ap@example.com",
+        address="1 Main St\nSpringfield",
+    )
+    return _save(Customer(**{**values, **fields}))
+
+
+def make_rate(**fields: Any) -> Rate:
+    values = dict(name=f"Rate {next(_seq)}", hourly_price_minor=12500, currency="USD")
+    return _save(Rate(**{**values, **fields}))
+
+
+def make_tax_rate(**fields: Any) -> TaxRate:
+    values = dict(name=f"Tax {next(_seq)}", percent=Decimal("8.25"))
+    return _save(TaxRate(**{**values, **fields}))
+
+
+def make_product(**fields: Any) -> Product:
+    values = dict(name=f"Product {next(_seq)}", unit_price_minor=4999, currency="USD")
+    return _save(Product(**{**values, **fields}))
+
+
+def make_contract(customer: Customer | None = None, **fields: Any) -> Contract:
+    """An hourly monthly contract with one primary rate unless told otherwise."""
+    rates = fields.pop("rates", None)
+    values = dict(
+        name=f"Contract {next(_seq)}",
+        type=ContractType.HOURLY,
+        billing_period=BillingPeriod.MONTHLY,
+        start_date=date(2026, 1, 1),
+    )
+    customer = customer or make_customer()
+    hourly = (ContractType.HOURLY, ContractType.PROJECT_HOURLY)
+    if rates is None and fields.get("type", ContractType.HOURLY) in hourly:
+        rates = [make_rate(currency=customer.currency)]
+    contract = Contract(customer=customer, **{**values, **fields})
+    db.session.add(contract)
+    for position, rate in enumerate(rates or []):
+        contract.rates.append(ContractRate(rate=rate, is_primary=position == 0))
+    return _save(contract)
+
+
+def make_ticket(contract: Contract | None = None, **fields: Any) -> Ticket:
+    contract = contract or make_contract()
+    values = dict(title=f"Ticket {next(_seq)}")
+    return _save(Ticket(customer=contract.customer, contract=contract, **{**values, **fields}))
+
+
+def make_time_entry(ticket: Ticket | None = None, **fields: Any) -> TimeEntry:
+    ticket = ticket or make_ticket()
+    technician = fields.pop("technician", None) or make_user(Role.TECHNICIAN)
+    db.session.add(ticket)
+    primary = next((r.rate for r in ticket.contract.rates if r.is_primary), None)
+    values = dict(work_date=date(2026, 1, 15), minutes=60, rate=primary)
+    return _save(TimeEntry(ticket=ticket, technician=technician, **{**values, **fields}))
+
+
+def make_expense(ticket: Ticket | None = None, **fields: Any) -> Expense:
+    values = dict(
+        expense_date=date(2026, 1, 15),
+        description="Patch cable",
+        quantity=Decimal(2),
+        unit_price_minor=1500,
+    )
+    return _save(Expense(ticket=ticket or make_ticket(), **{**values, **fields}))
+
+
+__all__ = [
+    "make_contract",
+    "make_customer",
+    "make_expense",
+    "make_product",
+    "make_rate",
+    "make_tax_rate",
+    "make_ticket",
+    "make_time_entry",
+    "make_user",
+    "User",
+]
