@@ -218,3 +218,16 @@ def count_queries(app: Flask):
             sa.event.remove(db.engine, "before_cursor_execute", record)
 
     return _count
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say how many tests ran on each leg, so a missing leg is visible in CI's output."""
+    passed = terminalreporter.stats.get("passed", [])
+    legs = {
+        "sqlite": sum("[sqlite" in r.nodeid for r in passed),
+        "postgresql": sum("postgresql" in r.nodeid for r in passed),
+        "browser (chromium)": sum(r.nodeid.startswith("tests/browser/") for r in passed),
+    }
+    terminalreporter.write_sep("-", "legs passed")
+    for leg, count in legs.items():
+        terminalreporter.write_line(f"{leg}: {count}")
