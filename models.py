@@ -465,7 +465,8 @@ class BlockLedgerEntry(db.Model):
     kind: Mapped[BlockEntryKind] = mapped_column(str_enum(BlockEntryKind, "block_entry_kind"))
     minutes: Mapped[int] = mapped_column(default=0)
     amount_minor: Mapped[int] = mapped_column(default=0)
-    invoice_id: Mapped[int | None] = mapped_column(_fk("invoices.id", "SET NULL"))
+    # Entries written by billing belong to their invoice and go when it is deleted.
+    invoice_id: Mapped[int | None] = mapped_column(_fk("invoices.id", "CASCADE"), index=True)
     ticket_id: Mapped[int | None] = mapped_column(_fk("tickets.id", "SET NULL"))
     note: Mapped[str] = mapped_column(sa.String(300), default="")
 
@@ -595,6 +596,8 @@ class Invoice(db.Model):
     batch_id: Mapped[int | None] = mapped_column(_fk("invoice_batches.id"), index=True)
     issue_date: Mapped[date]
     due_date: Mapped[date]
+    period_start: Mapped[date | None]
+    period_end: Mapped[date | None]
     currency: Mapped[str] = mapped_column(sa.String(3))
     status: Mapped[InvoiceStatus] = mapped_column(
         str_enum(InvoiceStatus, "invoice_status"), default=InvoiceStatus.DRAFT
@@ -630,6 +633,26 @@ class Invoice(db.Model):
         """Derived, never stored: past its due date and not settled."""
         unsettled = self.status not in (InvoiceStatus.PAID, InvoiceStatus.REFUNDED)
         return unsettled and self.due_date < today
+
+
+class ContractCharge(db.Model):
+    """A contract's recurring (or one-time) charge for one period, billed on one invoice.
+
+    The unique key is what keeps a period from being charged twice; deleting the invoice (with
+    its batch) deletes the charge and frees the period.
+    """
+
+    __tablename__ = "contract_charges"
+    __table_args__ = (
+        sa.UniqueConstraint("contract_id", "period_start"),
+        sa.CheckConstraint("period_end >= period_start", name="period_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(_fk("contracts.id", "CASCADE"))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    invoice_id: Mapped[int] = mapped_column(_fk("invoices.id", "CASCADE"), index=True)
 
 
 class InvoiceLine(db.Model):
