@@ -70,3 +70,13 @@ def locale_for_country(country: str) -> Locale:
 def format_money(minor: int, currency: str, locale: Locale | str = "en_US") -> str:
     """Minor units formatted for display, e.g. ``$1,234.50`` or ``1.234,50 €``."""
     return format_currency(from_minor(minor, currency), currency, locale=locale)
+
+
+def div_half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded half-up (away from zero on .5), in integers only."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if remainder * 2 >= denominator:
+        quotient += 1
+    return quotient if numerator >= 0 else -quotient
