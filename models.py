@@ -557,6 +557,7 @@ class Expense(db.Model):
 
     ticket: Mapped[Ticket] = relationship(back_populates="expenses")
     product: Mapped[Product | None] = relationship()
+    tax_rate: Mapped[TaxRate | None] = relationship()
 
 
 # --- invoices ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from billing.charges import (
 from billing.lines import ChargeLine, format_minutes, hours
 from billing.money import div_half_up, from_minor
 from billing.periods import Period
-from models import BlockEntryKind, ContractType, LineKind, TimeEntry
+from models import BlockEntryKind, ContractType, DetailLevel, LineKind, TimeEntry
 
 
 def retainer(work: ContractWork) -> ContractBill:
@@ -41,7 +41,20 @@ def hourly(work: ContractWork) -> ContractBill:
     """Billable time at each entry's rate (rounded to the increment), services, expenses."""
     services = service_lines(work)
     charged = list(work.periods) if work.contract.services else []
-    return ContractBill(services + time_lines(work) + expense_lines(work), charged)
+    return ContractBill(services + _time_and_expenses(work), charged)
+
+
+def _time_and_expenses(work: ContractWork) -> list:
+    """Time and expense lines; a ticket with neither is listed at no charge, so it shows."""
+    lines = time_lines(work) + expense_lines(work)
+    billed = {line.ticket_id for line in lines}
+    if work.detail == DetailLevel.CONTRACT:
+        billed |= {e.ticket_id for e in work.entries()}
+    idle = [t for t in work.tickets if t.id not in billed]
+    if idle:
+        silent = ContractWork(work.contract, [], idle, work.detail, work.excluded_entries)
+        lines += included_ticket_lines(silent, "no billable time")
+    return lines
 
 
 def per_unit(work: ContractWork) -> ContractBill:
@@ -110,7 +123,7 @@ def project_fixed(work: ContractWork) -> ContractBill:
 
 def project_hourly(work: ContractWork) -> ContractBill:
     """Billable time at its rates and expenses, billed once."""
-    return ContractBill(time_lines(work) + expense_lines(work), list(work.periods))
+    return ContractBill(_time_and_expenses(work), list(work.periods))
 
 
 def _usage_by_period(work: ContractWork, value) -> list[int]:

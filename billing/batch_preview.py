@@ -1,0 +1,309 @@
+"""What a batch would bill: the contracts of a period, their tickets, and their draft invoices.
+
+Everything is loaded with a fixed number of queries whatever the number of contracts, tickets
+or time entries; the billing itself is the pure rules of :mod:`billing.rules`.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from billing.charges import BlockState, ContractBill, ContractWork
+from billing.lines import Totals, totals
+from billing.periods import RECURRING, Period, period_containing, periods_ending_within
+from billing.rules import bill_contract
+from models import (
+    BillingPeriod,
+    BlockEntryKind,
+    BlockLedgerEntry,
+    Contract,
+    ContractCharge,
+    ContractRate,
+    ContractType,
+    Customer,
+    DetailLevel,
+    Expense,
+    Product,
+    Ticket,
+    TicketStatus,
+    TimeEntry,
+    db,
+)
+
+BLOCK_TYPES = (ContractType.BLOCK_HOURS, ContractType.BLOCK_MONEY)
+
+
+@dataclass
+class BatchRequest:
+    """A period to bill, what to include, and how to group the lines."""
+
+    start: date
+    end: date
+    name: str = ""
+    customer_ids: set[int] = field(default_factory=set)
+    contract_types: set[ContractType] = field(default_factory=set)
+    detail: DetailLevel = DetailLevel.TICKET
+    excluded_contracts: set[int] = field(default_factory=set)
+    excluded_tickets: set[int] = field(default_factory=set)
+    excluded_entries: set[int] = field(default_factory=set)
+    excluded_expenses: set[int] = field(default_factory=set)
+
+    @property
+    def default_name(self) -> str:
+        return f"{self.start:%b %Y}" if self.start.day == 1 else f"{self.start} – {self.end}"
+
+
+@dataclass
+class ContractPreview:
+    """One contract in the builder: locked (with the reason) or what it would bill."""
+
+    contract: Contract
+    tickets: list[Ticket]
+    periods: list[Period] = field(default_factory=list)
+    locked_reason: str | None = None
+    excluded: bool = False
+    bill: ContractBill | None = None
+    totals: Totals | None = None
+
+    @property
+    def included_tickets(self) -> list[Ticket]:
+        return [t for t in self.tickets if t.id not in self._excluded_tickets]
+
+    _excluded_tickets: set[int] = field(default_factory=set)
+
+    @property
+    def billable(self) -> bool:
+        return not self.locked_reason and not self.excluded and self.bill is not None
+
+
+@dataclass
+class BatchPreview:
+    request: BatchRequest
+    contracts: list[ContractPreview]
+
+    @property
+    def to_bill(self) -> list[ContractPreview]:
+        return [c for c in self.contracts if c.billable]
+
+    def summary(self) -> dict:
+        """Invoices, tickets, hours and money (per currency) of what would be billed."""
+        money: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        tickets = minutes = 0
+        for item in self.to_bill:
+            tickets += len(item.included_tickets)
+            minutes += sum(
+                e.minutes
+                for t in item.included_tickets
+                for e in t.time_entries
+                if e.billable and e.id not in self.request.excluded_entries
+            )
+            row = money[item.contract.customer.currency]
+            row[0] += item.totals.subtotal_minor
+            row[1] += item.totals.tax_minor
+            row[2] += item.totals.total_minor
+        return {
+            "invoices": len(self.to_bill),
+            "tickets": tickets,
+            "minutes": minutes,
+            "locked": sum(1 for c in self.contracts if c.locked_reason),
+            "money": dict(money),
+        }
+
+
+def _contracts(request: BatchRequest) -> list[Contract]:
+    query = (
+        sa.select(Contract)
+        .join(Contract.customer)
+        .where(
+            Contract.active.is_(True),
+            Contract.start_date <= request.end,
+            sa.or_(Contract.end_date.is_(None), Contract.end_date >= request.start),
+        )
+        .options(
+            joinedload(Contract.customer),
+            joinedload(Contract.tax_rate),
+            selectinload(Contract.rates).joinedload(ContractRate.rate),
+            selectinload(Contract.services),
+            selectinload(Contract.unit_counts),
+        )
+        .order_by(Customer.name, Contract.name, Contract.id)
+    )
+    if request.customer_ids:
+        query = query.where(Contract.customer_id.in_(request.customer_ids))
+    if request.contract_types:
+        query = query.where(Contract.type.in_(request.contract_types))
+    return list(db.session.scalars(query).unique())
+
+
+def _ticket_filter(contract_ids: list[int], end: date) -> list[sa.ColumnElement]:
+    closed_by = datetime.combine(end + timedelta(days=1), time.min)
+    return [
+        Ticket.contract_id.in_(contract_ids),
+        Ticket.batch_id.is_(None),
+        Ticket.status.in_([TicketStatus.RESOLVED, TicketStatus.CLOSED]),
+        sa.or_(Ticket.closed_at.is_(None), Ticket.closed_at < closed_by),
+    ]
+
+
+def _tickets(contract_ids: list[int], end: date) -> dict[int, list[Ticket]]:
+    """Unbilled closed/resolved tickets per contract, with their time and expenses attached."""
+    where = _ticket_filter(contract_ids, end)
+    tickets = list(db.session.scalars(sa.select(Ticket).where(*where).order_by(Ticket.id)))
+    entries: dict[int, list[TimeEntry]] = defaultdict(list)
+    for entry in db.session.scalars(
+        sa.select(TimeEntry)
+        .join(Ticket, Ticket.id == TimeEntry.ticket_id)
+        .where(*where)
+        .options(joinedload(TimeEntry.technician), joinedload(TimeEntry.rate))
+        .order_by(TimeEntry.work_date, TimeEntry.id)
+    ):
+        entries[entry.ticket_id].append(entry)
+    expenses: dict[int, list[Expense]] = defaultdict(list)
+    for expense in db.session.scalars(
+        sa.select(Expense)
+        .join(Ticket, Ticket.id == Expense.ticket_id)
+        .where(*where)
+        .options(
+            joinedload(Expense.product).joinedload(Product.tax_rate),
+            joinedload(Expense.tax_rate),
+        )
+        .order_by(Expense.id)
+    ):
+        expenses[expense.ticket_id].append(expense)
+    by_contract: dict[int, list[Ticket]] = defaultdict(list)
+    for ticket in tickets:
+        set_committed_value(ticket, "time_entries", entries[ticket.id])
+        set_committed_value(ticket, "expenses", expenses[ticket.id])
+        by_contract[ticket.contract_id].append(ticket)
+    return by_contract
+
+
+def _charged(contract_ids: list[int]) -> dict[int, set[date]]:
+    charged: dict[int, set[date]] = defaultdict(set)
+    rows = db.session.execute(
+        sa.select(ContractCharge.contract_id, ContractCharge.period_start).where(
+            ContractCharge.contract_id.in_(contract_ids)
+        )
+    )
+    for contract_id, start in rows:
+        charged[contract_id].add(start)
+    return charged
+
+
+def _open_tickets(contract_ids: list[int]) -> dict[int, int]:
+    rows = db.session.execute(
+        sa.select(Ticket.contract_id, sa.func.count(Ticket.id))
+        .where(Ticket.contract_id.in_(contract_ids), Ticket.status == TicketStatus.OPEN)
+        .group_by(Ticket.contract_id)
+    )
+    return dict(rows.all())
+
+
+def _block_states(contracts: list[Contract]) -> dict[int, BlockState]:
+    """Each block contract's balance so far and the periods it already bought a block in."""
+    ids = [c.id for c in contracts]
+    states = {c.id: BlockState() for c in contracts}
+    if not ids:
+        return states
+    kinds = {c.id: c for c in contracts}
+    rows = db.session.execute(
+        sa.select(
+            BlockLedgerEntry.contract_id,
+            BlockLedgerEntry.kind,
+            BlockLedgerEntry.entry_date,
+            BlockLedgerEntry.minutes,
+            BlockLedgerEntry.amount_minor,
+        ).where(BlockLedgerEntry.contract_id.in_(ids))
+    )
+    for contract_id, kind, day, minutes, amount in rows:
+        contract = kinds[contract_id]
+        state = states[contract_id]
+        state.balance += amount if contract.type == ContractType.BLOCK_MONEY else minutes
+        if kind == BlockEntryKind.PURCHASE and contract.billing_period in RECURRING:
+            state.purchased_in.add(period_containing(contract.billing_period, day).start)
+    return states
+
+
+def periods_to_charge(
+    contract: Contract, request: BatchRequest, charged: set[date], open_tickets: int, today: date
+) -> tuple[list[Period], str | None]:
+    """The periods ``contract`` charges in this batch, or the reason it is locked."""
+    kind = contract.billing_period
+    if kind == BillingPeriod.ON_DEMAND:
+        return [], None
+    if kind == BillingPeriod.ONCE:
+        if contract.start_date in charged:
+            return [], "A project is billed once, and this one has been."
+        if open_tickets:
+            return [], f"A project is billed once: {open_tickets} of its tickets are still open."
+        return [Period(contract.start_date, max(contract.start_date, request.end))], None
+    periods = [
+        p
+        for p in periods_ending_within(kind, request.start, request.end)
+        if p.clip(contract.start_date, contract.end_date)
+    ]
+    if not periods:
+        current = period_containing(kind, request.end)
+        return [], f"Its {kind.value} period {current.label()} ends after this batch."
+    unfinished = [p for p in periods if p.end > today]
+    if unfinished:
+        return [], f"Its {kind.value} period {unfinished[0].label()} has not ended yet."
+    return [p for p in periods if p.start not in charged], None
+
+
+def _recurs(contract: Contract) -> bool:
+    """Whether the contract charges something every period, even without tickets."""
+    return bool(contract.services) or contract.type in (
+        ContractType.RETAINER,
+        ContractType.PER_UNIT,
+        ContractType.BLOCK_HOURS,
+        ContractType.BLOCK_MONEY,
+    )
+
+
+def build_preview(request: BatchRequest, today: date) -> BatchPreview:
+    """Load what the period holds and compute every contract's draft invoice."""
+    contracts = _contracts(request)
+    ids = [c.id for c in contracts]
+    tickets = _tickets(ids, request.end) if ids else {}
+    charged = _charged(ids) if ids else {}
+    once_ids = [c.id for c in contracts if c.billing_period == BillingPeriod.ONCE]
+    open_counts = _open_tickets(once_ids) if once_ids else {}
+    blocks = _block_states([c for c in contracts if c.type in BLOCK_TYPES])
+    previews = []
+    for contract in contracts:
+        periods, reason = periods_to_charge(
+            contract,
+            request,
+            charged.get(contract.id, set()),
+            open_counts.get(contract.id, 0),
+            today,
+        )
+        item = ContractPreview(
+            contract,
+            tickets.get(contract.id, []),
+            periods,
+            reason,
+            excluded=contract.id in request.excluded_contracts,
+            _excluded_tickets=request.excluded_tickets,
+        )
+        if not reason and (periods or item.included_tickets):
+            work = ContractWork(
+                contract,
+                periods,
+                item.included_tickets,
+                request.detail,
+                request.excluded_entries,
+                request.excluded_expenses,
+                blocks.get(contract.id),
+            )
+            bill = bill_contract(work)
+            if bill.lines or bill.charged_periods:
+                item.bill, item.totals = bill, totals(bill.lines)
+        if item.bill is not None or (reason and (item.tickets or _recurs(contract))):
+            previews.append(item)
+    return BatchPreview(request, previews)

@@ -1,0 +1,209 @@
+"""Saving and deleting invoice batches, each in one transaction.
+
+A ticket is never billed twice: the batch claims its tickets with one conditional UPDATE
+(``... WHERE batch_id IS NULL``), which the database applies row by row under its locks; if
+another batch claimed any of them first, the counts differ and nothing is saved. Periods are
+protected the same way by the unique key of ``contract_charges``.
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from billing.batch_preview import BatchPreview, BatchRequest, ContractPreview, build_preview
+from billing.errors import Conflict, ValidationFailed
+from billing.invoices import invoice_header
+from billing.numbering import take_numbers
+from models import (
+    BlockLedgerEntry,
+    ContractCharge,
+    Invoice,
+    InvoiceBatch,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceStatus,
+    Ticket,
+    User,
+    db,
+)
+
+SETTLED = (InvoiceStatus.PAID, InvoiceStatus.REFUNDED)
+
+
+def save_batch(request: BatchRequest, user: User | None, today: date) -> InvoiceBatch:
+    """Create the batch: a Draft invoice per contract, its lines, and its tickets marked billed.
+
+    The preview is recomputed here from the database, never taken from the browser. The
+    caller commits; on any error it must roll back (nothing is half-saved).
+
+    :raise ValidationFailed: nothing to bill, or bad dates.
+    :raise Conflict: another batch billed some of the same tickets or periods meanwhile.
+    """
+    if request.end < request.start:
+        raise ValidationFailed("The period must end on or after its start.", "end")
+    preview = build_preview(request, today)
+    items = preview.to_bill
+    if not items:
+        raise ValidationFailed("There is nothing to bill in this period.", "start")
+    try:
+        return _write(preview, items, user, today)
+    except IntegrityError:
+        raise _overlap() from None
+    except OperationalError as error:  # SQLite: another writer held the lock too long
+        if "locked" in str(error).lower():
+            raise _overlap() from None
+        raise
+
+
+def _overlap() -> Conflict:
+    return Conflict(
+        "Another batch billed some of these tickets or periods while this one was being "
+        "saved. Nothing was saved: refresh the builder to see what is left to bill."
+    )
+
+
+def _write(preview: BatchPreview, items: list[ContractPreview], user, today) -> InvoiceBatch:
+    request = preview.request
+    batch = InvoiceBatch(
+        name=request.name.strip() or request.default_name,
+        period_start=request.start,
+        period_end=request.end,
+        detail_level=request.detail,
+        created_by_id=user.id if user else None,
+    )
+    db.session.add(batch)
+    db.session.flush()
+    ticket_ids = [t.id for item in items for t in item.included_tickets]
+    if ticket_ids:
+        claimed = db.session.execute(
+            sa.update(Ticket)
+            .where(Ticket.id.in_(ticket_ids), Ticket.batch_id.is_(None))
+            .values(batch_id=batch.id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != len(ticket_ids):
+            raise _overlap()
+    numbers = take_numbers(len(items))
+    rows = [
+        _invoice_row(item, number, batch, user, today)
+        for item, number in zip(items, numbers, strict=True)
+    ]
+    invoice_ids = db.session.scalars(
+        sa.insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), rows
+    ).all()
+    lines, charges, moves, events = [], [], [], []
+    for item, invoice_id, number in zip(items, invoice_ids, numbers, strict=True):
+        lines += _line_rows(item, invoice_id)
+        charges += [
+            {"contract_id": item.contract.id, "period_start": p.start, "period_end": p.end,
+             "invoice_id": invoice_id}
+            for p in item.bill.charged_periods
+        ]  # fmt: skip
+        moves += [
+            {"contract_id": item.contract.id, "entry_date": m.day, "kind": m.kind,
+             "minutes": m.minutes, "amount_minor": m.amount_minor, "invoice_id": invoice_id,
+             "note": m.note}
+            for m in item.bill.block_moves
+        ]  # fmt: skip
+        events.append(
+            {"invoice_id": invoice_id, "invoice_number": number, "user_id": batch.created_by_id,
+             "kind": "created", "to_status": InvoiceStatus.DRAFT.value,
+             "message": f"Created by batch {batch.name}.", "data": {"batch_id": batch.id}}
+        )  # fmt: skip
+    for model, values in (
+        (InvoiceLine, lines),
+        (ContractCharge, charges),
+        (BlockLedgerEntry, moves),
+        (InvoiceEvent, events),
+    ):
+        if values:
+            db.session.execute(sa.insert(model), values)
+    return batch
+
+
+def _invoice_row(item: ContractPreview, number: str, batch, user, today: date) -> dict:
+    row = invoice_header(item.contract.customer, today)
+    periods = item.bill.charged_periods or item.periods
+    row.update(
+        number=number,
+        contract_id=item.contract.id,
+        batch_id=batch.id,
+        status=InvoiceStatus.DRAFT,
+        period_start=min((p.start for p in periods), default=batch.period_start),
+        period_end=max((p.end for p in periods), default=batch.period_end),
+        subtotal_minor=item.totals.subtotal_minor,
+        tax_minor=item.totals.tax_minor,
+        total_minor=item.totals.total_minor,
+        created_by_id=user.id if user else None,
+    )
+    return row
+
+
+def _line_rows(item: ContractPreview, invoice_id: int) -> list[dict]:
+    rows = []
+    for position, line in enumerate(item.bill.lines):
+        rows.append(
+            {
+                "invoice_id": invoice_id,
+                "position": position,
+                "kind": line.kind,
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price_minor": line.unit_price_minor,
+                "discount_minor": line.discount_minor,
+                "amount_minor": line.amount_minor,
+                "tax_rate_id": line.tax.id if line.tax else None,
+                "tax_name": line.tax.name if line.tax else "",
+                "tax_percent": line.tax.percent if line.tax else 0,
+                "contract_id": line.contract_id,
+                "ticket_id": line.ticket_id,
+                "time_entry_id": line.time_entry_id,
+                "expense_id": line.expense_id,
+                "product_id": line.product_id,
+            }
+        )
+    return rows
+
+
+def delete_batch(batch: InvoiceBatch, user: User | None) -> list[str]:
+    """Delete the batch and its invoices, release its tickets; returns the numbers freed.
+
+    Freed numbers are recorded in the audit trail and never handed out again.
+
+    :raise Conflict: one of its invoices is Paid or Refunded.
+    """
+    invoices = list(
+        db.session.execute(
+            sa.select(Invoice.id, Invoice.number, Invoice.status)
+            .where(Invoice.batch_id == batch.id)
+            .order_by(Invoice.number)
+        )
+    )
+    settled = [f"{number} ({status.value})" for _, number, status in invoices if status in SETTLED]
+    if settled:
+        raise Conflict(
+            f"Batch {batch.name} cannot be deleted: {', '.join(settled)} "
+            f"{'is' if len(settled) == 1 else 'are'} paid or refunded."
+        )
+    numbers = [number for _, number, _ in invoices]
+    user_id = user.id if user else None
+    events = [
+            {"invoice_id": invoice_id, "invoice_number": number, "user_id": user_id,
+             "kind": "deleted", "from_status": status.value,
+             "message": f"Deleted with batch {batch.name}; the number is not reused.",
+             "data": {"batch_id": batch.id, "batch_name": batch.name}}
+            for invoice_id, number, status in invoices
+        ]  # fmt: skip
+    if events:
+        db.session.execute(sa.insert(InvoiceEvent), events)
+    db.session.execute(
+        sa.update(Ticket)
+        .where(Ticket.batch_id == batch.id)
+        .values(batch_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(sa.delete(Invoice).where(Invoice.batch_id == batch.id))
+    db.session.execute(sa.delete(InvoiceBatch).where(InvoiceBatch.id == batch.id))
+    db.session.expunge(batch)
+    return numbers
