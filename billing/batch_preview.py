@@ -51,6 +51,8 @@ class BatchRequest:
     excluded_tickets: set[int] = field(default_factory=set)
     excluded_entries: set[int] = field(default_factory=set)
     excluded_expenses: set[int] = field(default_factory=set)
+    # What the builder's form kept ticked; anything else it finds is left out (None: all).
+    included: dict[str, set[int]] | None = None
 
     @property
     def default_name(self) -> str:
@@ -255,6 +257,20 @@ def periods_to_charge(
     return [p for p in periods if p.start not in charged], None
 
 
+def _apply_included(request: BatchRequest, contracts, tickets: dict[int, list[Ticket]]) -> None:
+    """Turn the ticked ids of the builder into exclusions of everything else found."""
+    kept = request.included or {}
+    every = [t for group in tickets.values() for t in group]
+    request.excluded_contracts |= {c.id for c in contracts} - kept.get("contract", set())
+    request.excluded_tickets |= {t.id for t in every} - kept.get("ticket", set())
+    request.excluded_entries |= {e.id for t in every for e in t.time_entries} - kept.get(
+        "entry", set()
+    )
+    request.excluded_expenses |= {x.id for t in every for x in t.expenses} - kept.get(
+        "expense", set()
+    )
+
+
 def _recurs(contract: Contract) -> bool:
     """Whether the contract charges something every period, even without tickets."""
     return bool(contract.services) or contract.type in (
@@ -274,6 +290,8 @@ def build_preview(request: BatchRequest, today: date) -> BatchPreview:
     once_ids = [c.id for c in contracts if c.billing_period == BillingPeriod.ONCE]
     open_counts = _open_tickets(once_ids) if once_ids else {}
     blocks = _block_states([c for c in contracts if c.type in BLOCK_TYPES])
+    if request.included is not None:
+        _apply_included(request, contracts, tickets)
     previews = []
     for contract in contracts:
         periods, reason = periods_to_charge(

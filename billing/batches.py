@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from billing.batch_preview import BatchPreview, BatchRequest, ContractPreview, build_preview
 from billing.errors import Conflict, ValidationFailed
-from billing.invoices import invoice_header
+from billing.invoices import invoice_headers
 from billing.numbering import take_numbers
 from models import (
     BlockLedgerEntry,
@@ -85,13 +85,19 @@ def _write(preview: BatchPreview, items: list[ContractPreview], user, today) -> 
         if claimed != len(ticket_ids):
             raise _overlap()
     numbers = take_numbers(len(items))
+    header_of = invoice_headers(today)
     rows = [
-        _invoice_row(item, number, batch, user, today)
+        _invoice_row(header_of(item.contract.customer), item, number, batch, user)
         for item, number in zip(items, numbers, strict=True)
     ]
-    invoice_ids = db.session.scalars(
-        sa.insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), rows
-    ).all()
+    # Core executemany (one statement for all rows), then the ids by their unique numbers.
+    db.session.execute(Invoice.__table__.insert(), rows)
+    id_of = dict(
+        db.session.execute(
+            sa.select(Invoice.number, Invoice.id).where(Invoice.batch_id == batch.id)
+        ).all()
+    )
+    invoice_ids = [id_of[number] for number in numbers]
     lines, charges, moves, events = [], [], [], []
     for item, invoice_id, number in zip(items, invoice_ids, numbers, strict=True):
         lines += _line_rows(item, invoice_id)
@@ -118,18 +124,22 @@ def _write(preview: BatchPreview, items: list[ContractPreview], user, today) -> 
         (InvoiceEvent, events),
     ):
         if values:
-            db.session.execute(sa.insert(model), values)
+            db.session.execute(model.__table__.insert(), values)
     return batch
 
 
-def _invoice_row(item: ContractPreview, number: str, batch, user, today: date) -> dict:
-    row = invoice_header(item.contract.customer, today)
+def _invoice_row(header: dict, item: ContractPreview, number: str, batch, user) -> dict:
+    row = dict(header)
     periods = item.bill.charged_periods or item.periods
     row.update(
         number=number,
         contract_id=item.contract.id,
         batch_id=batch.id,
-        status=InvoiceStatus.DRAFT,
+        status=InvoiceStatus.DRAFT.value,
+        reference="",
+        notes="",
+        created_at=batch.created_at,
+        updated_at=batch.created_at,
         period_start=min((p.start for p in periods), default=batch.period_start),
         period_end=max((p.end for p in periods), default=batch.period_end),
         subtotal_minor=item.totals.subtotal_minor,

@@ -225,7 +225,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     passed = terminalreporter.stats.get("passed", [])
     legs = {
         "sqlite": sum("[sqlite" in r.nodeid for r in passed),
-        "postgresql": sum("postgresql" in r.nodeid for r in passed),
+        "postgresql": sum("[postgresql" in r.nodeid for r in passed),
         "browser (chromium)": sum(r.nodeid.startswith("tests/browser/") for r in passed),
     }
     terminalreporter.write_sep("-", "legs passed")

@@ -1,0 +1,127 @@
+"""Batch views: the builder, its live summary, save, the batch list and page, delete."""
+
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from app import htmx
+from billing.batch_preview import build_preview
+from billing.batches import delete_batch, save_batch
+from billing.clock import today as billing_today
+from billing.errors import BillingError, ValidationFailed
+from blueprints.auth.access import admin_required
+from blueprints.batches import bp
+from blueprints.batches.request import parse_request, quick_periods
+from blueprints.forms import ActionForm
+from models import ContractType, Customer, DetailLevel, Invoice, InvoiceBatch, db
+
+
+def _builder_context(form, today: date) -> dict:
+    """Everything the builder page and its fragments show, or the error to show instead."""
+    context = {
+        "quick": quick_periods(today),
+        "customers": db.session.execute(
+            select(Customer.id, Customer.name).order_by(Customer.name)
+        ).all(),
+        "contract_types": list(ContractType),
+        "detail_levels": list(DetailLevel),
+        "args": form,
+        "error": None,
+        "preview": None,
+    }
+    try:
+        context["batch_request"] = batch_request = parse_request(form, today)
+        context["preview"] = build_preview(batch_request, today)
+    except ValidationFailed as error:
+        context["error"] = error
+    return context
+
+
+@bp.route("/new")
+@admin_required
+def new():
+    """The batch builder: a period, filters, and what it would bill, to include or exclude."""
+    context = _builder_context(request.args, billing_today())
+    status = 422 if context["error"] else 200
+    return render_template("batches/new.html", **context), status
+
+
+@bp.route("/summary")
+@admin_required
+def summary():
+    """The builder's live summary for the ticked items (an htmx fragment)."""
+    context = _builder_context(request.args, billing_today())
+    return render_template("batches/_summary.html", **context)
+
+
+@bp.route("", methods=["POST"])
+@admin_required
+def create():
+    """Save the batch as previewed: Draft invoices, tickets billed, in one transaction."""
+    today = billing_today()
+    try:
+        batch = save_batch(parse_request(request.form, today), current_user, today)
+        db.session.commit()
+    except BillingError as error:
+        db.session.rollback()
+        context = _builder_context(request.form, today)
+        context["error"] = error
+        return render_template("batches/new.html", **context), error.status_code
+    flash(f"Batch {batch.name} saved: {len(batch.invoices)} draft invoices.", "success")
+    return redirect(url_for("batches.detail", batch_id=batch.id))
+
+
+@bp.route("")
+def index():
+    """All batches, newest first, with their period, invoice count and total."""
+    counts = (
+        select(
+            Invoice.batch_id,
+            func.count(Invoice.id).label("invoices"),
+            func.min(Invoice.currency).label("currency"),
+            func.count(func.distinct(Invoice.currency)).label("currencies"),
+            func.sum(Invoice.total_minor).label("total"),
+        )
+        .group_by(Invoice.batch_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            InvoiceBatch, counts.c.invoices, counts.c.currency, counts.c.currencies, counts.c.total
+        )
+        .outerjoin(counts, counts.c.batch_id == InvoiceBatch.id)
+        .order_by(InvoiceBatch.id.desc())
+        .limit(200)
+    ).all()
+    return render_template("batches/index.html", rows=rows)
+
+
+@bp.route("/<int:batch_id>")
+def detail(batch_id: int):
+    """A batch: its period and its invoices."""
+    batch = db.get_or_404(InvoiceBatch, batch_id)
+    invoices = db.session.scalars(
+        select(Invoice)
+        .where(Invoice.batch_id == batch.id)
+        .options(joinedload(Invoice.customer), joinedload(Invoice.contract))
+        .order_by(Invoice.number)
+    ).all()
+    return render_template("batches/detail.html", batch=batch, invoices=invoices, form=ActionForm())
+
+
+@bp.route("/<int:batch_id>/delete", methods=["POST"])
+@admin_required
+def delete(batch_id: int):
+    """Delete a batch and its invoices, releasing its tickets (refused once one is paid)."""
+    batch = db.get_or_404(InvoiceBatch, batch_id)
+    name = batch.name
+    numbers = delete_batch(batch, current_user)  # a Conflict becomes a 409 page/fragment
+    db.session.commit()
+    freed = f" Numbers {', '.join(numbers)} are retired." if numbers else ""
+    flash(f"Batch {name} deleted; its tickets can be billed again.{freed}", "success")
+    if htmx:
+        return "", 204, {"HX-Redirect": url_for("batches.index")}
+    return redirect(url_for("batches.index"))
