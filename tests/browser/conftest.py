@@ -15,6 +15,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
+from billing.demo import seed_demo
 from models import Role, db
 from tests.conftest import STRICT, TEST_PASSWORD, make_user
 
@@ -68,6 +69,8 @@ def live_app(tmp_path_factory):
         db.create_all()
         admin = make_user(Role.ADMIN, email="admin@example.com", name="Ada Admin")
         make_user(Role.TECHNICIAN, email="tech@example.com", name="Tom Tech")
+        seed_demo()  # a believable MSP's last three months, as `make run` shows it
+        db.session.commit()
         app.config["BROWSER_USERS"] = {"admin": admin.email, "technician": "tech@example.com"}
     return app
 
