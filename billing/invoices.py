@@ -4,8 +4,9 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from billing.lines import ChargeLine, TaxInfo, Totals, totals
 from billing.settings import get_settings
-from models import Customer, Settings
+from models import Customer, Invoice, Settings
 
 
 def issuer_snapshot(settings: Settings) -> dict[str, Any]:
@@ -41,3 +42,29 @@ def invoice_headers(issue_date: date) -> Callable[[Customer], dict[str, Any]]:
         "bill_to_emails": customer.billing_emails,
         "issuer": issuer,
     }
+
+
+def recompute_totals(invoice: Invoice) -> Totals:
+    """Set the invoice's subtotal, tax and total from its lines (tax once per rate)."""
+    result = tax_summary(invoice)
+    invoice.subtotal_minor = result.subtotal_minor
+    invoice.tax_minor = result.tax_minor
+    invoice.total_minor = result.total_minor
+    return result
+
+
+def tax_summary(invoice: Invoice) -> Totals:
+    """The invoice's totals with tax per rate, from its stored lines (for pages and PDFs)."""
+    return totals(
+        ChargeLine(
+            line.kind,
+            line.description,
+            line.quantity,
+            line.unit_price_minor,
+            line.amount_minor,
+            tax=TaxInfo(line.tax_rate_id, line.tax_name, line.tax_percent)
+            if line.tax_name or line.tax_rate_id
+            else None,
+        )
+        for line in invoice.lines
+    )

@@ -1,9 +1,11 @@
 """Template filters and globals: money and dates in the company's locale, the settings."""
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from flask import Flask, g
 
 from billing.catalog import percent_text
@@ -33,11 +35,19 @@ def human_date(value: date | None, fmt: str = "medium") -> str:
     return format_date(value, format=fmt, locale=company_locale(current_settings()))
 
 
+def quantity(value: Decimal | int | None) -> str:
+    """``{{ line.quantity | quantity }}``: 10 -> "10", 1.500 -> "1.5", in the company's locale."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0.###", locale=company_locale(current_settings()))
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and the ``settings`` template global."""
     app.add_template_filter(money)
     app.add_template_filter(human_date, "date")
     app.add_template_filter(percent_text, "percent")
+    app.add_template_filter(quantity)
 
     @app.context_processor
     def inject_settings() -> dict[str, Any]:
