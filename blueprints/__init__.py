@@ -5,10 +5,10 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint, the template helpers and the login gate."""
-    from blueprints import admin, auth, batches, cli, errors, main, templating, work
+    from blueprints import admin, auth, batches, cli, errors, invoices, main, templating, work
     from blueprints.cli.batches import batches_cli
 
-    web = (auth.bp, errors.bp, main.bp, work.bp, batches.bp, admin.bp)
+    web = (auth.bp, errors.bp, main.bp, work.bp, batches.bp, invoices.bp, admin.bp)
     for bp in (*web, cli.users_cli, cli.demo_cli, batches_cli):
         app.register_blueprint(bp)
     templating.init_app(app)

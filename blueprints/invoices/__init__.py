@@ -1,0 +1,7 @@
+"""Invoices: the invoice page, flexible invoices and their lines, statuses, PDF and email."""
+
+from flask import Blueprint
+
+bp = Blueprint("invoices", __name__, url_prefix="/invoices")
+
+from blueprints.invoices import delivery, lines, routes  # noqa: E402,F401

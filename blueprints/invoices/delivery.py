@@ -1,0 +1,1 @@
+"""PDF download, the send dialog, sending by email, and zips of several PDFs."""

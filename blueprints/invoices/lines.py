@@ -1,0 +1,1 @@
+"""Adding, editing and removing the lines of a Draft invoice (htmx fragments)."""

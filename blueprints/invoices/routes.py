@@ -1,0 +1,1 @@
+"""The invoice page, new flexible invoices, header edits and status changes."""
