@@ -43,6 +43,21 @@ ENV_SETTINGS = {
     "LOGIN_RATE_LIMIT": (str, "5 per minute;30 per hour"),
     "TRUST_PROXY": (int, 0),
     "TOKEN_ENCRYPTION_KEY": (str, ""),
+    # Accounting ledgers: credentials, and URL overrides (empty: the providers' real URLs).
+    "QUICKBOOKS_CLIENT_ID": (str, ""),
+    "QUICKBOOKS_CLIENT_SECRET": (str, ""),
+    "QUICKBOOKS_ENVIRONMENT": (str, "sandbox"),
+    "QUICKBOOKS_AUTHORIZE_URL": (str, ""),
+    "QUICKBOOKS_ACCESS_TOKEN_URL": (str, ""),
+    "QUICKBOOKS_REVOKE_URL": (str, ""),
+    "QUICKBOOKS_API_BASE_URL": (str, ""),
+    "XERO_CLIENT_ID": (str, ""),
+    "XERO_CLIENT_SECRET": (str, ""),
+    "XERO_AUTHORIZE_URL": (str, ""),
+    "XERO_ACCESS_TOKEN_URL": (str, ""),
+    "XERO_REVOKE_URL": (str, ""),
+    "XERO_CONNECTIONS_URL": (str, ""),
+    "XERO_API_BASE_URL": (str, ""),
 }
 
 
@@ -105,6 +120,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.session_interface = SessionInterface()
 
+    from integrations import oauth
     from integrations import secrets as token_secrets
 
     db.init_app(app)
@@ -114,6 +130,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
     token_secrets.init_app(app)
+    oauth.init_app(app)
 
     from blueprints import register_blueprints
 

@@ -13,4 +13,12 @@ def require_admin() -> None:
         abort(403)
 
 
-from blueprints.admin import products, rates, routes, settings, taxes, users  # noqa: E402,F401
+from blueprints.admin import (  # noqa: E402,F401
+    accounting,
+    products,
+    rates,
+    routes,
+    settings,
+    taxes,
+    users,
+)
