@@ -1,0 +1,112 @@
+"""Test-control endpoints of the fake QBO under ``/_fake/`` (not part of the real contract).
+
+- ``POST /_fake/reset``: back to the seeded state, the starting configuration and real time.
+- ``GET /_fake/state[?realm=ID&log=0]``: stored entities per realm, request log, counts.
+- ``GET|POST /_fake/config``: read or change ``QboConfig`` fields (JSON object).
+- ``GET|POST /_fake/clock[?advance=SECONDS]``: read or advance the fake's clock.
+- ``POST /_fake/fail-next?status=429|500|503[&count=N][&path=/v3/][&retry_after=S]``: answer
+  the next matching request(s) with that status, without processing them.
+- ``POST /_fake/drop-next[?count=N][&path=/v3/]``: process the next matching request(s), then
+  close the connection without answering (a lost response).
+- ``POST /_fake/tokens[?realm_id=ID]``: issue a token pair without the OAuth dance.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from tests.fakes import qbo_faults
+from tests.fakes.qbo_common import current_store
+from tests.fakes.qbo_faults import json_response
+
+bp = Blueprint("qbo_control", __name__, url_prefix="/_fake")
+DEFAULT_PATH = "/v3/"
+
+
+def _count() -> int:
+    return max(1, int(request.args.get("count", 1)))
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    """Forget every entity, token, log entry and injected fault; restore config and clock."""
+    current_store().reset(full=True)
+    return json_response(200, {"reset": True})
+
+
+@bp.get("/state")
+def state() -> Response:
+    """What the fake holds, for assertions."""
+    store = current_store()
+    with_log = request.args.get("log", "1") not in ("0", "false")
+    return json_response(200, store.snapshot(request.args.get("realm"), with_log=with_log))
+
+
+@bp.route("/config", methods=["GET", "POST"])
+def config() -> Response:
+    """Read, or change some fields of, the configuration."""
+    store = current_store()
+    if request.method == "POST":
+        try:
+            with store.lock:
+                store.config.update(request.get_json(force=True) or {})
+        except (KeyError, TypeError, ValueError) as error:
+            return json_response(400, {"error": f"unknown or invalid setting: {error}"})
+    return json_response(200, store.config.as_json())
+
+
+@bp.route("/clock", methods=["GET", "POST"])
+def clock() -> Response:
+    """Read the clock, or move it forward by ``advance`` seconds (query or JSON)."""
+    store = current_store()
+    if request.method == "POST":
+        payload = request.get_json(silent=True) or {}
+        advance = float(request.args.get("advance", payload.get("advance", 0)))
+        with store.lock:
+            store.clock.advance(advance)
+    return json_response(200, {"now": store.clock.now(), "offset": store.clock.offset})
+
+
+@bp.post("/fail-next")
+def fail_next() -> Response:
+    """Queue an injected failure for the next matching request(s)."""
+    store = current_store()
+    status = int(request.args.get("status", 500))
+    retry_after = request.args.get("retry_after")
+    entry = {"status": status, "path": request.args.get("path", DEFAULT_PATH)}
+    if retry_after is not None:
+        entry["retry_after"] = retry_after
+    with store.lock:
+        store.fail_queue.extend(dict(entry) for _ in range(_count()))
+    return json_response(200, {"queued": store.fail_queue})
+
+
+@bp.post("/drop-next")
+def drop_next() -> Response:
+    """Queue a dropped response for the next matching request(s)."""
+    store = current_store()
+    with store.lock:
+        store.drop_queue.extend([request.args.get("path", DEFAULT_PATH)] * _count())
+    return json_response(200, {"queued": store.drop_queue})
+
+
+@bp.post("/tokens")
+def tokens() -> Response:
+    """A valid token pair for a realm (default: the configured one)."""
+    return json_response(200, current_store().tokens_for(request.args.get("realm_id")))
+
+
+def injected_failure(
+    status: int, retry_after: str | None, stamp: str, with_retry: bool
+) -> Response:
+    """The answer to a request picked by ``fail-next``."""
+    if status == 429:
+        headers = {"Retry-After": retry_after or "60"} if with_retry or retry_after else {}
+        return json_response(429, qbo_faults.throttled().body(stamp), headers)
+    if status in (502, 503, 504):  # gateway errors arrive as HTML, not as a Fault
+        html = f"<html><body><h1>{status} Service Unavailable</h1></body></html>"
+        return Response(html, status=status, mimetype="text/html")
+    if status >= 500:
+        return json_response(status, qbo_faults.server_error(status).body(stamp))
+    fault = qbo_faults.QboFault(status, str(status), f"Injected failure {status}")
+    return json_response(status, fault.body(stamp))

@@ -1,0 +1,195 @@
+"""Entity operations of the fake QBO (§2.2): create, read, full and sparse update, delete, void.
+
+Input is cleaned the way QBO treats it: empty strings, nulls and read-only fields are ignored
+(python-quickbooks sends every attribute it has, e.g. ``"DueDate": ""`` and ``"TotalAmt": ""``).
+Money arrives as JSON numbers (parsed to ``Decimal``) or numeric strings (python-quickbooks
+serialises ``Decimal`` as strings) and is kept as ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from typing import Any
+
+from tests.fakes import qbo_faults, qbo_invoice
+from tests.fakes.qbo_common import Context, clean, find, money, ref_id
+from tests.fakes.qbo_seed import currency_ref
+
+ENTITY_PATHS = {
+    "customer": "Customer",
+    "item": "Item",
+    "invoice": "Invoice",
+    "account": "Account",
+    "taxcode": "TaxCode",
+    "companyinfo": "CompanyInfo",
+}
+WRITABLE = {"Customer", "Item", "Invoice"}
+SYSTEM = {"Id", "SyncToken", "MetaData", "domain", "sparse", "time", "status"}
+READ_ONLY = {
+    "Customer": {"FullyQualifiedName", "Balance", "BalanceWithJobs", "Level"},
+    "Item": {"FullyQualifiedName", "Level"},
+    "Invoice": set(qbo_invoice.READ_ONLY),
+}
+ITEM_TYPES = {"Service", "NonInventory", "Inventory", "Category"}
+
+
+def present(ctx: Context, entity: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a stored entity as the API returns it (customer balances computed)."""
+    shown = copy.deepcopy(stored)
+    if entity == "Customer":
+        balance = sum(
+            (
+                inv["Balance"]
+                for inv in ctx.realm.entities["Invoice"].values()
+                if inv["CustomerRef"]["value"] == stored["Id"]
+            ),
+            Decimal("0"),
+        )
+        shown["Balance"] = shown["BalanceWithJobs"] = balance
+    return shown
+
+
+def read(ctx: Context, entity: str, entity_id: str) -> dict[str, Any]:
+    """One entity by id, or 610."""
+    if entity == "CompanyInfo" and entity_id == ctx.realm.realm_id:
+        entity_id = "1"  # GET companyinfo/{realmId} reads the company's single CompanyInfo
+    stored = ctx.realm.entities[entity].get(entity_id)
+    if stored is None:
+        raise qbo_faults.not_found()
+    return present(ctx, entity, stored)
+
+
+def save(ctx: Context, entity: str, body: Any, operation: str = "", include: str = "") -> dict:
+    """Create, update, delete or void; returns the response object (without ``time``)."""
+    if entity not in WRITABLE:
+        raise qbo_faults.unsupported(f"Operation {operation or 'Create'} is not supported.")
+    if not isinstance(body, dict):
+        raise qbo_faults.invalid_property("Request body is not a JSON object")
+    if operation in ("delete", "void"):
+        return _delete_or_void(ctx, entity, body, operation)
+    if operation not in ("", "create", "update"):
+        raise qbo_faults.unsupported(f"Operation {operation} is not supported.")
+    body = clean(body)
+    existing = None
+    if body.get("Id") is not None:
+        existing = ctx.realm.entities[entity].get(str(body["Id"]))
+        if existing is None:
+            raise qbo_faults.not_found()
+        if "SyncToken" not in body:
+            raise qbo_faults.required("SyncToken")
+        if str(body["SyncToken"]) != existing["SyncToken"]:
+            raise qbo_faults.stale_object()
+    fields = {k: v for k, v in body.items() if k not in SYSTEM | READ_ONLY[entity]}
+    if existing is not None and body.get("sparse") in (True, "true"):
+        base = {k: v for k, v in existing.items() if k not in SYSTEM | READ_ONLY[entity]}
+        fields = {**base, **fields}
+    entity_id = existing["Id"] if existing else None
+    built = BUILDERS[entity](ctx, fields, entity_id, include)
+    if existing is None:
+        entity_id = ctx.realm.new_id(entity)
+        meta, sync = {"CreateTime": ctx.stamp, "LastUpdatedTime": ctx.stamp}, "0"
+    else:
+        meta = {**existing["MetaData"], "LastUpdatedTime": ctx.stamp}
+        sync = str(int(existing["SyncToken"]) + 1)
+    stored = {"domain": "QBO", "sparse": False, "Id": entity_id, "SyncToken": sync,
+              "MetaData": meta, **built}  # fmt: skip
+    ctx.realm.entities[entity][entity_id] = stored
+    return {entity: present(ctx, entity, stored)}
+
+
+def _delete_or_void(ctx: Context, entity: str, body: dict, operation: str) -> dict:
+    if entity != "Invoice":
+        raise qbo_faults.unsupported(f"Operation {operation.capitalize()} is not supported.")
+    existing = ctx.realm.entities[entity].get(str(body.get("Id", "")))
+    if existing is None:
+        raise qbo_faults.not_found()
+    if str(body.get("SyncToken")) != existing["SyncToken"]:
+        raise qbo_faults.stale_object()
+    if operation == "delete":
+        del ctx.realm.entities[entity][existing["Id"]]
+        return {entity: {"domain": "QBO", "status": "Deleted", "Id": existing["Id"]}}
+    qbo_invoice.void(existing)
+    existing["SyncToken"] = str(int(existing["SyncToken"]) + 1)
+    existing["MetaData"]["LastUpdatedTime"] = ctx.stamp
+    return {entity: present(ctx, entity, existing)}
+
+
+def _duplicate(ctx: Context, entity: str, key: str, name: str, self_id: str | None) -> None:
+    for other in ctx.realm.entities[entity].values():
+        if other["Id"] != self_id and ctx.fold(other.get(key, "")) == ctx.fold(name):
+            raise qbo_faults.duplicate_name(other["Id"], ctx.config.duplicate_detail_includes_id)
+
+
+def build_customer(ctx: Context, fields: dict, self_id: str | None, include: str) -> dict:
+    """Validate a customer and fill QBO's defaults."""
+    name = str(fields.get("DisplayName", "")).strip()
+    if not name and ctx.config.derive_display_name:
+        parts = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
+        name = " ".join(str(fields[p]) for p in parts if fields.get(p)) or fields.get(
+            "CompanyName", ""
+        )
+    if not name:
+        raise qbo_faults.required("DisplayName")
+    _duplicate(ctx, "Customer", "DisplayName", name, self_id)
+    if ref_id(fields.get("DefaultTaxCodeRef")):
+        find(ctx, "TaxCode", ref_id(fields["DefaultTaxCodeRef"]), kind="TaxCode")
+    if ref_id(fields.get("ParentRef")):
+        find(ctx, "Customer", ref_id(fields["ParentRef"]), kind="Names")
+    currency = ref_id(fields.get("CurrencyRef")) or ctx.config.home_currency
+    return {
+        "Taxable": True,
+        "Job": False,
+        "BillWithParent": False,
+        "PreferredDeliveryMethod": "Print",
+        "PrintOnCheckName": name,
+        "Active": True,
+        **fields,
+        "DisplayName": name,
+        "FullyQualifiedName": name,
+        "CurrencyRef": currency_ref(currency),
+    }
+
+
+def build_item(ctx: Context, fields: dict, self_id: str | None, include: str) -> dict:
+    """Validate an item (unique Name, income account) and fill QBO's defaults."""
+    name = str(fields.get("Name", "")).strip()
+    if not name:
+        raise qbo_faults.required("Name")
+    _duplicate(ctx, "Item", "Name", name, self_id)
+    item_type = fields.get("Type", "Service")
+    if item_type not in ITEM_TYPES:
+        raise qbo_faults.invalid_property(
+            f"Property Name:Type specified is unsupported: {item_type}"
+        )
+    needed = {"Category": ()}.get(item_type, ("IncomeAccountRef",))
+    if item_type == "Inventory":
+        needed = ("IncomeAccountRef", "AssetAccountRef", "ExpenseAccountRef", "InvStartDate")
+    refs = {}
+    for param in needed:
+        if fields.get(param) in (None, {}) or (param.endswith("Ref") and not ref_id(fields[param])):
+            raise qbo_faults.required(param)
+        if param.endswith("Ref"):
+            account = find(ctx, "Account", ref_id(fields[param]), kind="Accounts")
+            refs[param] = {"value": account["Id"], "name": account["Name"]}
+    prices = {k: money(fields[k], k) for k in ("UnitPrice", "PurchaseCost") if k in fields}
+    return {
+        "Active": True,
+        "Taxable": False,
+        "UnitPrice": Decimal("0"),
+        "PurchaseCost": Decimal("0"),
+        "TrackQtyOnHand": item_type == "Inventory",
+        **fields,
+        **prices,
+        **refs,
+        "Name": name,
+        "FullyQualifiedName": name,
+        "Type": item_type,
+    }
+
+
+BUILDERS = {
+    "Customer": build_customer,
+    "Item": build_item,
+    "Invoice": qbo_invoice.build_invoice,
+}

@@ -1,0 +1,191 @@
+"""Invoices in the fake QBO (§2.2): validation, line numbering, subtotal line, tax and totals.
+
+Supported line types: ``SalesItemLineDetail`` and ``DescriptionOnly``; an incoming
+``SubTotalLineDetail`` line (as read back from QBO) is dropped and recomputed. Discount and group
+lines are not implemented (2010). Tax: each line's ``TaxCodeRef`` names a tax code; the tax is
+the sum of the lines at a code times ``QboConfig.tax_rates[code]`` percent, rounded once per code.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from tests.fakes import qbo_faults
+from tests.fakes.qbo_common import Context, cents, find, money, ref_id
+from tests.fakes.qbo_seed import currency_ref
+
+READ_ONLY = ("TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt", "InvoiceLink", "EInvoiceStatus")
+
+
+def _date(value: Any, name: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise qbo_faults.invalid_property(
+            f"Property Name:{name} specified is unsupported or invalid"
+        ) from None
+
+
+def _sales_line(ctx: Context, line: dict, detail: dict) -> tuple[dict, str]:
+    item_id = ref_id(detail.get("ItemRef")) or ctx.config.default_item_id
+    if item_id is None:
+        raise qbo_faults.required("ItemRef")
+    item = find(ctx, "Item", item_id, kind="Item")
+    if "Amount" not in line:
+        raise qbo_faults.required("Amount")
+    amount = money(line["Amount"], "Amount")
+    detail = {**detail, "ItemRef": {"value": item["Id"], "name": item["Name"]}}
+    for key in ("Qty", "UnitPrice"):
+        if key in detail:
+            detail[key] = money(detail[key], key)
+    priced = "Qty" in detail and "UnitPrice" in detail
+    if (
+        ctx.config.check_line_amount
+        and priced
+        and (cents(detail["Qty"] * detail["UnitPrice"]) != cents(amount))
+    ):
+        raise qbo_faults.QboFault(
+            400,
+            ctx.config.amount_mismatch_code,
+            "Amount is not equal to UnitPrice * Qty",
+            f"Amount is not equal to UnitPrice * Qty. Supplied value:{amount}",
+        )
+    if "IncomeAccountRef" in item:
+        detail.setdefault("ItemAccountRef", item["IncomeAccountRef"])
+    code = ref_id(detail.get("TaxCodeRef")) or ("TAX" if item.get("Taxable") else "NON")
+    find(ctx, "TaxCode", code, kind="TaxCode")
+    detail["TaxCodeRef"] = {"value": code}
+    for key in ("LineNum", "Id", "TaxInclusiveAmt"):  # numbering is ours; python-qbo sends 0s
+        detail.pop(key, None)
+    return {**line, "Amount": amount, "SalesItemLineDetail": detail}, code
+
+
+def _lines(ctx: Context, lines: Any) -> tuple[list[dict], Decimal, dict[str, Decimal]]:
+    """Validated, numbered lines plus the subtotal line; the subtotal; amounts per tax code."""
+    if not isinstance(lines, list):
+        lines = []
+    lines = [ln for ln in lines if isinstance(ln, dict)]
+    lines = [ln for ln in lines if ln.get("DetailType") != "SubTotalLineDetail"]
+    if not lines:
+        raise qbo_faults.required("Line")
+    result, subtotal, per_code = [], Decimal("0"), {}
+    for number, line in enumerate(lines, start=1):
+        kind = line.get("DetailType")
+        if not kind:
+            raise qbo_faults.required("DetailType")
+        line = {k: v for k, v in line.items() if k not in ("Id", "LineNum", "LinkedTxn")}
+        if kind == "SalesItemLineDetail":
+            line, code = _sales_line(ctx, line, line.get("SalesItemLineDetail") or {})
+            subtotal += line["Amount"]
+            per_code[code] = per_code.get(code, Decimal("0")) + line["Amount"]
+        elif kind == "DescriptionOnly":
+            line = {**line, "Amount": money(line.get("Amount", 0), "Amount")}
+            line.setdefault("DescriptionLineDetail", {})
+        else:
+            raise qbo_faults.invalid_property(
+                f"Property Name:DetailType {kind} is not supported by the fake QuickBooks server"
+            )
+        result.append({"Id": str(number), "LineNum": number, **line})
+    result.append(
+        {"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
+    )
+    return result, subtotal, per_code
+
+
+def _doc_number(ctx: Context, fields: dict, self_id: str | None, include: str) -> str:
+    invoices = ctx.realm.entities["Invoice"]
+    doc = fields.get("DocNumber")
+    if doc is None and self_id is not None:
+        doc = invoices[self_id].get("DocNumber")
+    if doc is None:
+        used = {inv.get("DocNumber") for inv in invoices.values()}
+        while str(ctx.realm.next_doc_number) in used:
+            ctx.realm.next_doc_number += 1
+        doc = str(ctx.realm.next_doc_number)
+        ctx.realm.next_doc_number += 1
+        return doc
+    doc = str(doc)
+    if len(doc) > ctx.config.max_doc_number_len:
+        raise qbo_faults.string_length("DocNumber", ctx.config.max_doc_number_len, len(doc))
+    if ctx.config.custom_txn_numbers and "allowduplicatedocnum" not in include.lower():
+        for other in invoices.values():
+            if other["Id"] != self_id and other.get("DocNumber") == doc:
+                raise qbo_faults.duplicate_doc_number(doc, other["Id"])
+    return doc
+
+
+def build_invoice(ctx: Context, fields: dict, self_id: str | None, include: str) -> dict:
+    """Validate an invoice and compute what QBO adds (totals, tax, line ids, subtotal line)."""
+    customer_id = ref_id(fields.get("CustomerRef"))
+    if customer_id is None:
+        raise qbo_faults.required("CustomerRef")
+    customer = find(ctx, "Customer", customer_id, kind="Names")
+    lines, subtotal, per_code = _lines(ctx, fields.get("Line"))
+    doc_number = _doc_number(ctx, fields, self_id, include)
+    txn_date = _date(fields.get("TxnDate"), "TxnDate") or ctx.today
+    due_date = (
+        _date(fields.get("DueDate"), "DueDate")
+        or (
+            date.fromisoformat(txn_date) + timedelta(days=ctx.config.default_terms_days)
+        ).isoformat()
+    )
+    currency = ref_id(fields.get("CurrencyRef")) or ctx.config.home_currency
+    if currency != ctx.config.home_currency and not ctx.config.multicurrency:
+        raise qbo_faults.business_error(
+            f"The currency {currency} is not the home currency {ctx.config.home_currency} and "
+            "multicurrency is off."
+        )
+    rates = ctx.config.tax_rates
+    tax = sum(
+        (cents(amount * rates.get(code, Decimal("0")) / 100) for code, amount in per_code.items()),
+        Decimal("0"),
+    )
+    deposit = money(fields.get("Deposit", 0), "Deposit")
+    total = subtotal + tax
+    tax_detail = {k: v for k, v in (fields.get("TxnTaxDetail") or {}).items() if k != "TaxLine"}
+    invoice = {
+        "AllowIPNPayment": False,
+        "AllowOnlinePayment": False,
+        "AllowOnlineCreditCardPayment": False,
+        "AllowOnlineACHPayment": False,
+        "ApplyTaxAfterDiscount": False,
+        "PrintStatus": "NotSet",
+        "EmailStatus": "NotSet",
+        "LinkedTxn": [],
+        "CustomField": [],
+        **{k: customer[k] for k in ("BillAddr", "ShipAddr") if k in customer},
+        **fields,
+        "CustomerRef": {"value": customer["Id"], "name": customer["DisplayName"]},
+        "DocNumber": doc_number,
+        "TxnDate": txn_date,
+        "DueDate": due_date,
+        "CurrencyRef": currency_ref(currency),
+        "Line": lines,
+        "TxnTaxDetail": {**tax_detail, "TotalTax": tax},
+        "Deposit": deposit,
+        "TotalAmt": total,
+        "Balance": total - deposit,
+    }
+    if not ctx.config.multicurrency:
+        invoice.pop("ExchangeRate", None)
+    else:
+        rate = money(fields.get("ExchangeRate", 1), "ExchangeRate")
+        invoice["HomeTotalAmt"], invoice["HomeBalance"] = (
+            cents(total * rate),
+            cents((total - deposit) * rate),
+        )
+    return invoice
+
+
+def void(invoice: dict[str, Any]) -> None:
+    """Void in place: amounts become zero and the note says so (Id and number stay)."""
+    zero = Decimal("0")
+    for line in invoice["Line"]:
+        line["Amount"] = zero
+    invoice["TxnTaxDetail"]["TotalTax"] = zero
+    invoice["TotalAmt"] = invoice["Balance"] = zero
+    invoice["PrivateNote"] = "Voided"
