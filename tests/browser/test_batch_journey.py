@@ -22,9 +22,11 @@ def test_build_last_month_exclude_a_ticket_save_and_land_on_invoices(page, login
     assert invoices > 3 and tickets > 3
     url_before = page.url
 
-    contract = page.locator("details.contract:not(.locked)").filter(
-        has=page.locator('input[name="ticket"]')
-    ).first
+    contract = (
+        page.locator("details.contract:not(.locked)")
+        .filter(has=page.locator('input[name="ticket"]'))
+        .first
+    )
     contract.locator("summary").click()  # expand it
     first_ticket = contract.locator('input[name="ticket"]').first
     first_ticket.uncheck()
