@@ -1,17 +1,189 @@
-"""Customers: the list, pages and forms."""
+"""Customers: the searchable list, the customer page, and the form admins create and edit with."""
 
-from flask import render_template, request
-from sqlalchemy import select
+from babel.numbers import format_decimal
+from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from app import htmx
+from billing.clock import utcnow
+from billing.customers import (
+    MAX_NAME,
+    STATUSES,
+    CustomerData,
+    check_name,
+    currency_lock_reason,
+    customer_contracts,
+    customer_query,
+    customer_work,
+    hours,
+    parse_billing_emails,
+    recent_invoices,
+    save_customer,
+    unbilled_totals_by_customer,
+)
+from billing.errors import ValidationFailed
+from billing.settings import check_currency, company_locale, currencies, default_currency
+from blueprints.admin.forms import rule, strip
+from blueprints.auth.access import admin_required
+from blueprints.forms import show_error
+from blueprints.templating import current_settings
 from blueprints.work import bp
 from models import Customer, db
 
 PAGE_SIZE = 50
+FIELDS = ("name", "billing_emails", "address", "tax_exempt", "currency", "active", "notes")
+
+
+class CustomerForm(FlaskForm):
+    """The customer form; ``customer`` is the one being edited (None for a new one).
+
+    Field names match the ``field`` of the errors :mod:`billing.customers` raises.
+    """
+
+    name = StringField(
+        "Name",
+        [
+            DataRequired(message="Enter a name."),
+            Length(max=MAX_NAME, message=f"Use at most {MAX_NAME} characters."),
+        ],
+        filters=[strip],
+    )
+    billing_emails = TextAreaField("Billing emails", [rule(parse_billing_emails)])
+    address = TextAreaField("Address", [Length(max=2000)])
+    # Checked by the rule, so an unknown code gets the same message as from billing.
+    currency = SelectField(
+        "Currency",
+        [InputRequired(message="Choose a currency."), rule(check_currency, field="currency")],
+        validate_choice=False,
+    )
+    tax_exempt = BooleanField("Tax exempt (no tax on this customer's invoices)")
+    active = BooleanField("Active", default=True)
+    notes = TextAreaField("Notes", [Length(max=5000)])
+
+    def __init__(self, *args, customer: Customer | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        self.currency.choices = [
+            SelectChoice(code, f"{code} – {name}") for code, name in currencies().items()
+        ]
+
+    def validate_name(self, field: StringField) -> None:
+        """A taken name shows along with the other fields' errors, not after them."""
+        if field.errors:
+            return
+        try:
+            check_name(field.data, self.customer.id if self.customer else None)
+        except ValidationFailed as error:
+            raise ValidationError(str(error)) from None
+
+
+def hours_text(minutes: int) -> str:
+    """Minutes as hours with two decimals, in the company's locale (``90`` -> ``1.50``)."""
+    return format_decimal(hours(minutes), "#,##0.00", locale=company_locale(current_settings()))
 
 
 @bp.route("/customers")
 def customers():
-    """All customers by name."""
-    query = select(Customer).order_by(Customer.name)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE)
-    return render_template("work/customers.html", customers=page)
+    """Customers by name, a page at a time, with their unbilled work.
+
+    ``?q=`` keeps those whose name contains it; ``?status=`` is active (the default),
+    inactive or all. An htmx request (not boosted, not a history restore) gets only the
+    results fragment.
+    """
+    search = request.args.get("q", "").strip()
+    status = request.args.get("status", "active")
+    if status not in STATUSES:
+        status = "active"
+    page = db.paginate(
+        customer_query(search, status),
+        page=request.args.get("page", 1, type=int),
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
+    context = {
+        "customers": page,
+        "unbilled": unbilled_totals_by_customer(customer.id for customer in page.items),
+        "search": search,
+        "status": status,
+        "hours": hours_text,
+    }
+    # A history restore after a cache miss also sends HX-Request, but needs the whole page.
+    if htmx and not htmx.boosted and not htmx.history_restore_request:
+        response = make_response(render_template("work/_customer_rows.html", **context))
+    else:
+        response = make_response(render_template("work/customers.html", **context))
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.route("/customers/<int:customer_id>")
+def customer(customer_id: int):
+    """A customer: billing details, contracts, open and unbilled work, newest invoices.
+
+    :raise 404: no such customer.
+    """
+    customer = db.get_or_404(Customer, customer_id)
+    invoices, invoice_count = recent_invoices(customer)
+    return render_template(
+        "work/customer.html",
+        customer=customer,
+        contracts=customer_contracts(customer),
+        work=customer_work(customer),
+        invoices=invoices,
+        invoice_count=invoice_count,
+        today=utcnow().date(),
+        hours=hours_text,
+    )
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+@admin_required
+def customer_new():
+    """Add a customer, billed in the default currency unless another is chosen (admins)."""
+    if request.method == "GET":
+        data = {"currency": default_currency(current_settings()), "active": True}
+        return _edit(None, CustomerForm(data=data))
+    return _edit(None, CustomerForm(customer=None))
+
+
+@bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
+@admin_required
+def customer_edit(customer_id: int):
+    """Change a customer's details (admins).
+
+    :raise 404: no such customer.
+    """
+    customer = db.get_or_404(Customer, customer_id)
+    if request.method == "GET":
+        data = {name: getattr(customer, name) for name in FIELDS}
+        data["billing_emails"] = "\n".join(customer.email_list)
+        return _edit(customer, CustomerForm(data=data, customer=customer))
+    return _edit(customer, CustomerForm(customer=customer))
+
+
+def _edit(customer: Customer | None, form: CustomerForm):
+    if request.method == "GET":
+        return _page(customer, form)
+    if form.validate_on_submit():
+        try:
+            saved = save_customer(customer, CustomerData(**{f: form[f].data for f in FIELDS}))
+            db.session.commit()
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_error(form, error)
+        except IntegrityError:
+            # Only the name is unique: someone else saved the same name meanwhile.
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, "Another customer has this name."]
+        else:
+            flash(f"Customer {saved.name} saved.", "success")
+            return redirect(url_for("work.customer", customer_id=saved.id))
+    return _page(customer, form), 422
+
+
+def _page(customer: Customer | None, form: CustomerForm) -> str:
+    lock = currency_lock_reason(customer) if customer else None
+    return render_template("work/customer_form.html", customer=customer, form=form, lock=lock)
