@@ -1,0 +1,448 @@
+"""Xero Accounting API client for the exporter (accounting_apis.md §3). No Flask here.
+
+The caller passes the API base URL (``XERO_API_BASE_URL``), the tenant id and a valid access
+token; OAuth itself (exchange, refresh, revoke) is Authlib's job. Every failure is raised as an
+``integrations.ledger_errors`` exception with Xero's own words verbatim (validation messages,
+401/403 details) and the ``Xero-Correlation-Id`` as ``trace_id``.
+
+Money: payloads carry ``Decimal`` and are written as exact JSON numbers (never ``float``);
+responses are parsed with ``parse_float=Decimal``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, is_dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+
+from integrations.ledger_errors import (
+    AccessDenied,
+    AuthExpired,
+    LedgerError,
+    LedgerUnavailable,
+    NotFound,
+    RateLimited,
+    ValidationRejected,
+)
+
+PROVIDER = "xero"
+DEFAULT_TIMEOUT = 30.0
+NAMES_PER_LOOKUP = 20  # contact names OR-ed into one where clause
+ZERO_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+def encode_json(value: Any) -> str:
+    """JSON text with ``Decimal`` as exact numbers and dates as ``YYYY-MM-DD``; floats refused."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"not a finite amount: {value}")
+        return format(value, "f")
+    if isinstance(value, float):
+        raise TypeError("floats are not accepted in Xero payloads; use Decimal")
+    if value is None or isinstance(value, bool | int | str):
+        return json.dumps(value)
+    if isinstance(value, datetime | date):
+        return json.dumps(value.isoformat())
+    if isinstance(value, Mapping):
+        items = (f"{json.dumps(str(k))}:{encode_json(v)}" for k, v in value.items())
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(encode_json(v) for v in value) + "]"
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def quote_where(value: str) -> str:
+    """``value`` as a string literal of Xero's ``where`` language (``\\`` and ``"`` escaped)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True)
+class XeroLine:
+    """One invoice line in plain values; amounts are ``Decimal`` (or ``int``)."""
+
+    description: str
+    quantity: Decimal
+    unit_amount: Decimal
+    account_code: str | None = None
+    item_code: str | None = None
+    tax_type: str | None = None
+    discount_amount: Decimal | None = None
+    tax_amount: Decimal | None = None
+
+
+def _amount(value: Any, name: str) -> Decimal:
+    if isinstance(value, bool | float) or value is None:
+        raise TypeError(f"{name} must be a Decimal or int, not {type(value).__name__}")
+    amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not amount.is_finite() or amount.as_tuple().exponent < -4:
+        raise ValueError(f"{name} {value} has more than 4 decimal places")
+    return amount
+
+
+def _day(value: date | str) -> str:
+    return value.isoformat() if isinstance(value, date) else date.fromisoformat(value).isoformat()
+
+
+def _line_payload(line: XeroLine | Mapping[str, Any]) -> dict[str, Any]:
+    if is_dataclass(line):
+        line = asdict(line)
+    line = XeroLine(**line)
+    if not (line.account_code or line.item_code):
+        raise ValueError(f"line {line.description!r} needs an account code or an item code")
+    payload: dict[str, Any] = {
+        "Description": line.description,
+        "Quantity": _amount(line.quantity, "Quantity"),
+        "UnitAmount": _amount(line.unit_amount, "UnitAmount"),
+    }
+    optional = {
+        "AccountCode": line.account_code,
+        "ItemCode": line.item_code,
+        "TaxType": line.tax_type,
+    }
+    payload.update({k: v for k, v in optional.items() if v})
+    if line.discount_amount is not None:
+        payload["DiscountAmount"] = _amount(line.discount_amount, "DiscountAmount")
+    if line.tax_amount is not None:
+        payload["TaxAmount"] = _amount(line.tax_amount, "TaxAmount")
+    return payload
+
+
+def build_invoice_payload(
+    *,
+    contact_id: str,
+    lines: Iterable[XeroLine | Mapping[str, Any]],
+    invoice_number: str | None = None,
+    reference: str | None = None,
+    date: date | str | None = None,
+    due_date: date | str | None = None,
+    currency_code: str | None = None,
+    status: str | None = "AUTHORISED",
+    line_amount_types: str = "Exclusive",
+    invoice_id: str | None = None,
+) -> dict[str, Any]:
+    """One sales invoice (``Type: ACCREC``) for ``put_invoices``/``post_invoices``.
+
+    ``lines`` are ``XeroLine`` or mappings with the same keys. Giving ``invoice_id`` makes the
+    payload update that invoice (POST). Empty optional values are left out.
+    """
+    payload: dict[str, Any] = {"Type": "ACCREC", "Contact": {"ContactID": contact_id}}
+    if invoice_id:
+        payload["InvoiceID"] = invoice_id
+    optional = {
+        "InvoiceNumber": invoice_number,
+        "Reference": reference,
+        "Date": _day(date) if date else None,
+        "DueDate": _day(due_date) if due_date else None,
+        "CurrencyCode": currency_code,
+        "Status": status,
+    }
+    payload.update({k: v for k, v in optional.items() if v})
+    payload["LineAmountTypes"] = line_amount_types
+    payload["LineItems"] = [_line_payload(line) for line in lines]
+    return payload
+
+
+def build_contact_payload(
+    name: str, email_address: str | None = None, contact_number: str | None = None
+) -> dict[str, Any]:
+    """One contact for ``create_contacts``."""
+    payload: dict[str, Any] = {"Name": name}
+    if email_address:
+        payload["EmailAddress"] = email_address
+    if contact_number:
+        payload["ContactNumber"] = contact_number
+    return payload
+
+
+@dataclass(frozen=True)
+class XeroResult:
+    """One element of a write answer, in request order: Xero's object and its own messages."""
+
+    entity: dict[str, Any]
+    errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether Xero stored this element."""
+        return not self.errors
+
+    @property
+    def id(self) -> str | None:
+        """The InvoiceID or ContactID Xero gave (None for an element it refused)."""
+        value = self.entity.get("InvoiceID") or self.entity.get("ContactID")
+        return None if value in (None, ZERO_UUID) else value
+
+    @property
+    def number(self) -> str | None:
+        """The invoice number (Xero assigns one when the request had none)."""
+        return self.entity.get("InvoiceNumber")
+
+
+def _messages(element: Mapping[str, Any], key: str = "ValidationErrors") -> list[str]:
+    found = [e.get("Message", "") for e in element.get(key) or [] if isinstance(e, Mapping)]
+    for line in element.get("LineItems") or []:
+        if isinstance(line, Mapping):
+            found += [e.get("Message", "") for e in line.get(key) or [] if isinstance(e, Mapping)]
+    return list(dict.fromkeys(m for m in found if m))
+
+
+def _result(element: Mapping[str, Any]) -> XeroResult:
+    failed = (
+        element.get("StatusAttributeString") == "ERROR"
+        or element.get("HasErrors") is True
+        or element.get("HasValidationErrors") is True
+    )
+    errors = _messages(element) if failed else []
+    if failed and not errors:
+        errors = ["Xero refused this element without a message"]
+    return XeroResult(dict(element), tuple(errors), tuple(_messages(element, "Warnings")))
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - datetime.now(moment.tzinfo)).total_seconds())
+
+
+def _body(response: requests.Response) -> Any:
+    try:
+        return json.loads(response.text, parse_float=Decimal)
+    except ValueError:
+        return None
+
+
+def error_from_response(response: requests.Response) -> LedgerError:
+    """The ``ledger_errors`` exception for a failed Xero answer, in Xero's own words."""
+    status, body = response.status_code, _body(response)
+    common = {"provider": PROVIDER, "trace_id": response.headers.get("Xero-Correlation-Id")}
+    text = response.text.strip()[:500]
+    if status in (401, 403) and isinstance(body, Mapping):
+        detail = str(body.get("Detail") or "")
+        kind = AuthExpired if status == 401 else AccessDenied
+        title = str(body.get("Title") or ("Unauthorized" if status == 401 else "Forbidden"))
+        return kind(title, detail.split(":")[0] or None, status, detail or None, **common)
+    if status == 401:
+        return AuthExpired(text or "Unauthorized", None, status, **common)
+    if status == 403:
+        return AccessDenied(text or "Forbidden", None, status, **common)
+    if status == 404:
+        return NotFound(
+            text or "The resource you're looking for cannot be found", None, 404, **common
+        )
+    if status == 429:
+        problem = response.headers.get("X-Rate-Limit-Problem")
+        retry = _retry_after(response.headers.get("Retry-After"))
+        message = f"Xero rate limit reached ({problem or 'unknown limit'})"
+        return RateLimited(message, problem, 429, text or None, retry_after=retry, **common)
+    if status == 400 and isinstance(body, Mapping):
+        return _rejected(body, common)
+    if status >= 500:
+        message = f"Xero is unavailable (HTTP {status})"
+        return LedgerUnavailable(message, str(status), status, text or None, **common)
+    return LedgerError(text or f"Xero answered HTTP {status}", str(status), status, **common)
+
+
+def _rejected(body: Mapping[str, Any], common: dict[str, Any]) -> ValidationRejected:
+    elements = [e for e in body.get("Elements") or [] if isinstance(e, Mapping)]
+    errors = []
+    for index, element in enumerate(elements):
+        ref = {k: element[k] for k in ("InvoiceNumber", "Name") if element.get(k)}
+        errors += [{"message": m, "index": index, **ref} for m in _messages(element)]
+    messages = list(dict.fromkeys(e["message"] for e in errors))
+    kind = str(body.get("Type") or "") or None
+    summary = str(body.get("Message") or body.get("Detail") or "Xero refused the request")
+    if messages:
+        return ValidationRejected("; ".join(messages), kind, 400, errors=errors, **common)
+    return ValidationRejected(summary, kind, 400, **common)
+
+
+def _call(
+    session: requests.Session, method: str, url: str, timeout: float, **kwargs: Any
+) -> requests.Response:
+    try:
+        response = session.request(method, url, timeout=timeout, **kwargs)
+    except requests.Timeout as error:
+        message = f"Xero did not answer within {timeout:g} s; the request may have been applied"
+        raise LedgerUnavailable(message, "timeout", None, str(error), provider=PROVIDER) from error
+    except requests.RequestException as error:
+        message = "No answer from Xero; the request may or may not have been applied"
+        raise LedgerUnavailable(
+            message, "connection", None, str(error), provider=PROVIDER
+        ) from error
+    if response.status_code >= 400:
+        raise error_from_response(response)
+    return response
+
+
+def connections(
+    connections_url: str,
+    access_token: str,
+    session: requests.Session | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> list[dict[str, Any]]:
+    """The organisations the token may use: ``[{id, tenantId, tenantType, tenantName, ...}]``."""
+    headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+    response = _call(
+        session or requests.Session(), "GET", connections_url, timeout, headers=headers
+    )
+    body = _body(response)
+    if not isinstance(body, list):
+        raise LedgerUnavailable("Xero answered /connections with something other than a list")
+    return body
+
+
+class XeroClient:
+    """The Accounting API calls the exporter makes, for one organisation and one access token."""
+
+    def __init__(
+        self,
+        api_base_url: str,
+        tenant_id: str,
+        access_token: str,
+        session: requests.Session | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.api_base_url = api_base_url.rstrip("/")
+        self.tenant_id = tenant_id
+        self.access_token = access_token
+        self.session = session or requests.Session()
+        self.timeout = timeout
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        headers = {
+            "Authorization": f"Bearer {self.access_token}",
+            "xero-tenant-id": self.tenant_id,
+            "Accept": "application/json",
+        }
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = encode_json(body).encode()
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        url = f"{self.api_base_url}/{path}"
+        response = _call(
+            self.session, method, url, self.timeout, params=params, data=data, headers=headers
+        )
+        parsed = _body(response)
+        if not isinstance(parsed, dict):
+            raise LedgerUnavailable(
+                "Xero answered with unreadable JSON", None, response.status_code, provider=PROVIDER
+            )
+        return parsed
+
+    def _list(self, path: str, key: str, params: Mapping[str, str] | None = None) -> list[dict]:
+        return list(self._request("GET", path, params=params).get(key) or [])
+
+    def find_contact(self, name: str) -> dict[str, Any] | None:
+        """The active contact named exactly ``name`` (case and spacing included), or None."""
+        return self.find_contacts([name]).get(name)
+
+    def find_contacts(self, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Active contacts by exact name, several names per request; missing names are absent."""
+        wanted = list(dict.fromkeys(names))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), NAMES_PER_LOOKUP):
+            chunk = wanted[start : start + NAMES_PER_LOOKUP]
+            where = " OR ".join(f"Name=={quote_where(n)}" for n in chunk)
+            # Xero may match names case-insensitively; only an exact match counts here.
+            for contact in self._list("Contacts", "Contacts", {"where": where}):
+                if contact.get("Name") in chunk and contact.get("ContactStatus") == "ACTIVE":
+                    found.setdefault(contact["Name"], contact)
+        return found
+
+    def _write(
+        self,
+        method: str,
+        key: str,
+        elements: Sequence[Mapping[str, Any]],
+        idempotency_key: str,
+        summarize_errors: bool,
+        path: str | None = None,
+    ) -> list[XeroResult]:
+        params = {"summarizeErrors": "true" if summarize_errors else "false"}
+        if key == "Invoices" and _needs_unitdp(elements):
+            params["unitdp"] = "4"
+        body = self._request(method, path or key, params, {key: list(elements)}, idempotency_key)
+        return [_result(e) for e in body.get(key) or [] if isinstance(e, Mapping)]
+
+    def create_contacts(
+        self,
+        contacts: Sequence[Mapping[str, Any]],
+        idempotency_key: str,
+        summarize_errors: bool = False,
+    ) -> list[XeroResult]:
+        """PUT /Contacts: create contacts (Xero refuses a name already in use)."""
+        return self._write("PUT", "Contacts", contacts, idempotency_key, summarize_errors)
+
+    def put_invoices(
+        self,
+        invoices: Sequence[Mapping[str, Any]],
+        idempotency_key: str,
+        summarize_errors: bool = False,
+    ) -> list[XeroResult]:
+        """PUT /Invoices: create many invoices in one request; one result per invoice.
+
+        With ``summarize_errors`` any refused invoice fails the whole request
+        (``ValidationRejected``); without it, each result carries its own errors.
+        """
+        return self._write("PUT", "Invoices", invoices, idempotency_key, summarize_errors)
+
+    def post_invoices(
+        self,
+        invoices: Sequence[Mapping[str, Any]],
+        idempotency_key: str,
+        summarize_errors: bool = False,
+    ) -> list[XeroResult]:
+        """POST /Invoices: update the invoices named by ``InvoiceID`` (or create new ones)."""
+        return self._write("POST", "Invoices", invoices, idempotency_key, summarize_errors)
+
+    def get_invoice(self, invoice_id: str) -> dict[str, Any]:
+        """GET /Invoices/{id} (an InvoiceID or an invoice number); ``NotFound`` if unknown."""
+        invoices = self._list(f"Invoices/{invoice_id}", "Invoices")
+        if not invoices:
+            raise NotFound(f"Xero has no invoice {invoice_id}", None, 404, provider=PROVIDER)
+        return invoices[0]
+
+    def list_accounts(self) -> list[dict[str, Any]]:
+        """Every account (``Code``, ``Name``, ``Type``, ``Status``, ``TaxType``...)."""
+        return self._list("Accounts", "Accounts")
+
+    def list_tax_rates(self) -> list[dict[str, Any]]:
+        """Every tax rate (``TaxType``, ``Name``, ``EffectiveRate``, ``CanApplyToRevenue``...)."""
+        return self._list("TaxRates", "TaxRates")
+
+    def list_items(self) -> list[dict[str, Any]]:
+        """Every item (``Code``, ``Name``, ``SalesDetails``...)."""
+        return self._list("Items", "Items")
+
+
+def _needs_unitdp(invoices: Sequence[Mapping[str, Any]]) -> bool:
+    for invoice in invoices:
+        for line in invoice.get("LineItems") or []:
+            unit = line.get("UnitAmount")
+            if isinstance(unit, Decimal) and unit.as_tuple().exponent < -2:
+                return True
+    return False

@@ -1,0 +1,186 @@
+"""A fake Xero on loopback: OAuth 2.0, /connections and the Accounting API under one origin.
+
+Faithful to ../shared/ref/accounting_apis.md (§1.2, §3, §6) and xero_accounting.yaml, so the app,
+Authlib and the official xero-python SDK can all be pointed at it. In tests::
+
+    with FakeXero(client_id="id", client_secret="secret") as fake:
+        app.config.update(fake.env())
+
+By hand::
+
+    python -m tests.fakes.xero --port 5055 --client-id ID --client-secret SECRET
+
+The modules beside this one hold the parts: ``xero_oauth`` (identity), ``xero_api`` (guards,
+idempotency, dispatch), ``xero_contacts``/``xero_invoices``/``xero_lines``/``xero_settings``
+(entities), ``xero_limits`` (rate limits), ``xero_control`` (``/_fake/...`` test controls).
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from typing import Any
+
+from flask import Flask
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests.fakes import xero_api, xero_control, xero_oauth
+from tests.fakes.xero_control import API_PREFIX, DEFAULT_SCOPES
+from tests.fakes.xero_seed import DEFAULT_TENANT_ID, DEFAULT_TENANT_NAME
+from tests.fakes.xero_state import FakeXeroConfig, FakeXeroState
+
+__all__ = ["DEFAULT_SCOPES", "DEFAULT_TENANT_ID", "DEFAULT_TENANT_NAME", "FakeXero", "create_app"]
+
+
+def create_app(state: FakeXeroState) -> Flask:
+    """The fake's WSGI app over ``state``."""
+    app = Flask("fake_xero")
+    app.extensions["fake_xero"] = state
+    app.register_blueprint(xero_oauth.bp)
+    app.register_blueprint(xero_api.bp)
+    app.register_blueprint(xero_control.bp)
+    xero_control.install_hooks(app)
+    return app
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Werkzeug's handler without the per-request access log line."""
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        """Stay quiet: tests read the fake's own request log instead."""
+        pass
+
+
+class FakeXero:
+    """The fake as a real HTTP server on 127.0.0.1 (port 0 picks a free one).
+
+    Keyword arguments set FakeXeroConfig fields (``client_id``, ``minute_limit``...). The
+    helper methods act on the state directly, for tests that need no HTTP round trip.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, **config: Any) -> None:
+        settings = FakeXeroConfig()
+        settings.update(config)
+        self.state = FakeXeroState(settings)
+        self.app = create_app(self.state)
+        self.host, self.port = host, port
+        self._server = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def config(self) -> FakeXeroConfig:
+        """The live settings (changes apply to the next request; ``reset`` restores them)."""
+        return self.state.config
+
+    def start(self) -> FakeXero:
+        """Listen and serve in a daemon thread."""
+        self._server = make_server(
+            self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler
+        )
+        self.port = self._server.server_port
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeXero:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The origin, e.g. ``http://127.0.0.1:50123``."""
+        return f"http://{self.host}:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """The app settings that point it here (client id and secret included)."""
+        return {
+            "XERO_CLIENT_ID": self.config.client_id,
+            "XERO_CLIENT_SECRET": self.config.client_secret,
+            "XERO_AUTHORIZE_URL": f"{self.url}/identity/connect/authorize",
+            "XERO_ACCESS_TOKEN_URL": f"{self.url}/connect/token",
+            "XERO_REVOKE_URL": f"{self.url}/connect/revocation",
+            "XERO_CONNECTIONS_URL": f"{self.url}/connections",
+            "XERO_API_BASE_URL": f"{self.url}{API_PREFIX}",
+        }
+
+    def reset(self) -> None:
+        """Forget everything, restore the starting settings, re-seed the default organisation."""
+        self.state.reset()
+
+    def add_tenant(self, name: str, tenant_id: str | None = None, **options: Any) -> str:
+        """Seed another organisation; returns its tenant id."""
+        return self.state.add_tenant(name, tenant_id, **options).tenant_id
+
+    def issue_token(self, scope: str = DEFAULT_SCOPES, tenant_ids=None) -> dict[str, Any]:
+        """Tokens for the configured client, as if it had just connected ``tenant_ids`` (all)."""
+        return xero_control.mint_token(self.state, self.url, scope, tenant_ids)
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock forward (tokens expire, rate windows slide)."""
+        self.state.clock.advance(seconds)
+
+    def fail_next(self, status: int, path: str = API_PREFIX, **options: Any) -> None:
+        """Answer the next request under ``path`` with ``status``, without processing it."""
+        xero_control.queue_fault(self.state, "fail", status=status, path=path, **options)
+
+    def drop_next(self, path: str = API_PREFIX, count: int = 1) -> None:
+        """Process the next request under ``path`` but drop the response."""
+        xero_control.queue_fault(self.state, "drop", path=path, count=count)
+
+    def snapshot(self, tenant_id: str | None = None) -> dict[str, Any]:
+        """What ``/_fake/state`` returns (Decimal amounts)."""
+        return xero_control.snapshot(self.state, tenant_id)
+
+    def invoices(self, tenant_id: str = DEFAULT_TENANT_ID) -> list[dict[str, Any]]:
+        """The stored invoices of one organisation, rendered as the API returns them."""
+        return self.snapshot(tenant_id)["tenants"][tenant_id]["invoices"]
+
+    def contacts(self, tenant_id: str = DEFAULT_TENANT_ID) -> list[dict[str, Any]]:
+        """The stored contacts of one organisation, rendered as the API returns them."""
+        return self.snapshot(tenant_id)["tenants"][tenant_id]["contacts"]
+
+    def count(self, endpoint: str) -> int:
+        """How many requests hit ``endpoint`` (e.g. ``"PUT /Invoices"``) since the last reset."""
+        with self.state.lock:
+            return self.state.counts[endpoint]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the fake in the foreground and print the settings that point the app at it."""
+    parser = argparse.ArgumentParser(prog="python -m tests.fakes.xero", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5055)
+    parser.add_argument("--client-id", default=FakeXeroConfig.client_id)
+    parser.add_argument("--client-secret", default=FakeXeroConfig.client_secret)
+    parser.add_argument(
+        "--tenant", action="append", default=[], help="seed another organisation (repeatable)"
+    )
+    args = parser.parse_args(argv)
+    fake = FakeXero(
+        args.host, args.port, client_id=args.client_id, client_secret=args.client_secret
+    )
+    for name in args.tenant:
+        fake.add_tenant(name)
+    fake.start()
+    print(f"Fake Xero on {fake.url} (test controls under {fake.url}/_fake/)", flush=True)
+    for key, value in fake.env().items():
+        print(f"{key}={value}", flush=True)
+    try:
+        fake._thread.join()
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()
