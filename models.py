@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -21,6 +21,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from billing.clock import utcnow
 from integrations.secrets import EncryptedText
+
+# Money in integer minor units (cents): 64-bit, since 32 bits end at $21 million.
+MinorUnits = Annotated[int, "minor units"]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -34,7 +37,10 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     registry = registry(
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
-        type_annotation_map={datetime: sa.DateTime(timezone=True)},
+        type_annotation_map={
+            datetime: sa.DateTime(timezone=True),
+            MinorUnits: sa.BigInteger,
+        },
     )
 
 
@@ -275,7 +281,7 @@ class Rate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    hourly_price_minor: Mapped[int]
+    hourly_price_minor: Mapped[MinorUnits]
     currency: Mapped[str] = mapped_column(sa.String(3))
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -312,7 +318,7 @@ class Product(db.Model):
     sku: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
     category: Mapped[str] = mapped_column(sa.String(80), default="")
-    unit_price_minor: Mapped[int]
+    unit_price_minor: Mapped[MinorUnits]
     currency: Mapped[str] = mapped_column(sa.String(3))
     taxable: Mapped[bool] = mapped_column(default=True)
     tax_rate_id: Mapped[int | None] = mapped_column(_fk("tax_rates.id"))
@@ -364,17 +370,17 @@ class Contract(db.Model):
     # retainer: quantity x unit price; per unit: unit price per device/user;
     # block hours: unit price is the price of one block
     quantity: Mapped[Decimal | None] = mapped_column(ScaledDecimal(3))
-    unit_price_minor: Mapped[int | None]
+    unit_price_minor: Mapped[MinorUnits | None]
     unit_label: Mapped[str | None] = mapped_column(sa.String(40))
     # hourly kinds: bill time rounded up to this many minutes (0 = exact)
     rounding_minutes: Mapped[int] = mapped_column(default=0)
     # block hours: block size in minutes; block money: the amount bought (also its price)
     block_minutes: Mapped[int | None]
-    block_amount_minor: Mapped[int | None]
-    overage_rate_minor: Mapped[int | None]
+    block_amount_minor: Mapped[MinorUnits | None]
+    overage_rate_minor: Mapped[MinorUnits | None]
     rollover: Mapped[bool] = mapped_column(default=False)
     # project fixed fee
-    fixed_amount_minor: Mapped[int | None]
+    fixed_amount_minor: Mapped[MinorUnits | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     customer: Mapped[Customer] = relationship(back_populates="contracts")
@@ -411,7 +417,7 @@ class ContractRate(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(_fk("contracts.id", "CASCADE"))
     rate_id: Mapped[int] = mapped_column(_fk("rates.id"))
-    hourly_price_minor: Mapped[int | None]  # None: the rate's own price
+    hourly_price_minor: Mapped[MinorUnits | None]  # None: the rate's own price
     is_primary: Mapped[bool] = mapped_column(default=False)
 
     contract: Mapped[Contract] = relationship(back_populates="rates")
@@ -429,7 +435,7 @@ class ContractService(db.Model):
     product_id: Mapped[int | None] = mapped_column(_fk("products.id"))
     description: Mapped[str] = mapped_column(sa.String(300))
     quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(3))
-    unit_price_minor: Mapped[int]
+    unit_price_minor: Mapped[MinorUnits]
     position: Mapped[int] = mapped_column(default=0)
 
     contract: Mapped[Contract] = relationship(back_populates="services")
@@ -464,7 +470,7 @@ class BlockLedgerEntry(db.Model):
     entry_date: Mapped[date]
     kind: Mapped[BlockEntryKind] = mapped_column(str_enum(BlockEntryKind, "block_entry_kind"))
     minutes: Mapped[int] = mapped_column(default=0)
-    amount_minor: Mapped[int] = mapped_column(default=0)
+    amount_minor: Mapped[MinorUnits] = mapped_column(default=0)
     # Entries written by billing belong to their invoice and go when it is deleted.
     invoice_id: Mapped[int | None] = mapped_column(_fk("invoices.id", "CASCADE"), index=True)
     ticket_id: Mapped[int | None] = mapped_column(_fk("tickets.id", "SET NULL"))
@@ -486,6 +492,7 @@ class Ticket(db.Model):
             name="fk_tickets_contract_customer",
         ),
         sa.Index("ix_tickets_unbilled", "contract_id", "batch_id", "status"),
+        sa.Index("ix_tickets_customer_unbilled", "customer_id", "batch_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -550,8 +557,8 @@ class Expense(db.Model):
     expense_date: Mapped[date]
     description: Mapped[str] = mapped_column(sa.String(300))
     quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(3))
-    unit_price_minor: Mapped[int]
-    discount_minor: Mapped[int] = mapped_column(default=0)
+    unit_price_minor: Mapped[MinorUnits]
+    discount_minor: Mapped[MinorUnits] = mapped_column(default=0)
     billable: Mapped[bool] = mapped_column(default=True)
     tax_rate_id: Mapped[int | None] = mapped_column(_fk("tax_rates.id"))
 
@@ -587,6 +594,8 @@ class Invoice(db.Model):
     __table_args__ = (
         sa.CheckConstraint("due_date >= issue_date", name="due_after_issue"),
         sa.Index("ix_invoices_status_number", "status", "number"),
+        sa.Index("ix_invoices_issue_date", "issue_date"),
+        sa.Index("ix_invoices_due_date_status", "due_date", "status"),
         *_nonneg("subtotal_minor", "tax_minor", "total_minor"),
     )
 
@@ -610,9 +619,9 @@ class Invoice(db.Model):
     bill_to_address: Mapped[str] = mapped_column(sa.Text, default="")
     bill_to_emails: Mapped[str] = mapped_column(sa.Text, default="")
     issuer: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    subtotal_minor: Mapped[int] = mapped_column(default=0)
-    tax_minor: Mapped[int] = mapped_column(default=0)
-    total_minor: Mapped[int] = mapped_column(default=0)
+    subtotal_minor: Mapped[MinorUnits] = mapped_column(default=0)
+    tax_minor: Mapped[MinorUnits] = mapped_column(default=0)
+    total_minor: Mapped[MinorUnits] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(_fk("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -669,9 +678,9 @@ class InvoiceLine(db.Model):
     kind: Mapped[LineKind] = mapped_column(str_enum(LineKind, "line_kind"))
     description: Mapped[str] = mapped_column(sa.Text)
     quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(3))
-    unit_price_minor: Mapped[int]
-    discount_minor: Mapped[int] = mapped_column(default=0)
-    amount_minor: Mapped[int]
+    unit_price_minor: Mapped[MinorUnits]
+    discount_minor: Mapped[MinorUnits] = mapped_column(default=0)
+    amount_minor: Mapped[MinorUnits]
     tax_rate_id: Mapped[int | None] = mapped_column(_fk("tax_rates.id", "SET NULL"))
     tax_name: Mapped[str] = mapped_column(sa.String(80), default="")
     tax_percent: Mapped[Decimal] = mapped_column(ScaledDecimal(4), default=Decimal(0))
