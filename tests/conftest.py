@@ -220,12 +220,16 @@ def count_queries(app: Flask):
     return _count
 
 
+def _on(nodeid: str, backend: str) -> bool:
+    return f"[{backend}]" in nodeid or f"[{backend}-" in nodeid
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Say how many tests ran on each leg, so a missing leg is visible in CI's output."""
     passed = terminalreporter.stats.get("passed", [])
     legs = {
-        "sqlite": sum("[sqlite" in r.nodeid for r in passed),
-        "postgresql": sum("[postgresql" in r.nodeid for r in passed),
+        "sqlite": sum(_on(r.nodeid, "sqlite") for r in passed),
+        "postgresql": sum(_on(r.nodeid, "postgresql") for r in passed),
         "browser (chromium)": sum(r.nodeid.startswith("tests/browser/") for r in passed),
     }
     terminalreporter.write_sep("-", "legs passed")
