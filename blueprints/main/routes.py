@@ -1,13 +1,49 @@
-"""The Billing page: invoices, newest number first."""
+"""The Billing page: invoices filtered, sorted and paged, with totals and bulk status changes.
 
-from flask import redirect, render_template, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+The query itself (filters, sorts, page, totals) is in ``billing_filters``.
+"""
 
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.routing import BuildError
+
+from app import htmx
+from billing.clock import today as billing_today
+from billing.errors import Conflict
+from billing.status import change_status
+from blueprints.auth.access import admin_required
 from blueprints.main import bp
-from models import Invoice, db
+from blueprints.main.billing_filters import (
+    DEFAULT_SORT,
+    OVERDUE,
+    Sort,
+    filtered_totals,
+    invoice_page,
+    read_filters,
+    totals_of,
+)
+from models import Customer, Invoice, InvoiceBatch, InvoiceStatus, db
 
-PAGE_SIZE = 50
+STATUSES = list(InvoiceStatus)
+BATCH_CHOICES = 200  # the newest batches offered in the batch filter
+MAX_PAGE = 100_000
+# Endpoints other blueprints provide; until they exist the toolbar posts to these paths.
+BULK_ENDPOINTS = {
+    "send": ("invoices.bulk_send", "/invoices/bulk/send"),
+    "pdf": ("invoices.bulk_pdf", "/invoices/bulk/pdf"),
+}
 
 
 @bp.route("/")
@@ -16,14 +52,155 @@ def index():
     return redirect(url_for("main.billing"))
 
 
+def billing_url_for(filters: dict[str, str], sort: Sort, page: int) -> Callable[..., str]:
+    """A builder of Billing page URLs keeping this view's filters, sort and page.
+
+    Keyword arguments replace them; a sort or a filter change goes back to page 1, as it should.
+    """
+    current = {**filters, "sort": str(sort), "page": page}
+
+    def build(**changes: object) -> str:
+        """The URL with ``changes`` applied (``None`` drops an argument)."""
+        args = {**current, **changes}
+        if "page" not in changes and changes:
+            args["page"] = 1
+        if args.get("sort") == DEFAULT_SORT:
+            del args["sort"]
+        if args.get("page") == 1:
+            del args["page"]
+        return url_for("main.billing", **{k: v for k, v in args.items() if v not in (None, "")})
+
+    return build
+
+
+def _url_or_path(endpoint: str, path: str) -> str:
+    try:
+        return url_for(endpoint)
+    except BuildError:
+        return path
+
+
 @bp.route("/billing")
 def billing():
-    """List invoices, newest number first, a page at a time."""
-    page = request.args.get("page", 1, type=int)
-    query = (
+    """The Billing page: invoices newest number first, filtered, sorted, 50 a page.
+
+    Totals per currency are shown for a filtered list (one grouped query), or for an unfiltered
+    one that fits on its first page (from the rows at hand); never a count of the whole table.
+    A non-boosted htmx request gets only the results (``main/_invoice_rows.html``).
+    """
+    filters = read_filters(request.args)
+    sort = Sort.parse(request.args.get("sort"))
+    page = invoice_page(filters, sort, min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE))
+    if filters:
+        totals = filtered_totals(filters)
+    elif page.number == 1 and not page.has_next:
+        totals = totals_of(page.invoices)
+    else:
+        totals = None
+    billing_url = billing_url_for(filters, sort, page.number)
+    context = {
+        "page": page,
+        "totals": totals,
+        "filters": filters,
+        "sort": sort,
+        "default_sort": DEFAULT_SORT,
+        "today": billing_today(),
+        "billing_url": billing_url,
+        "invoice_links": "invoices.detail" in current_app.view_functions,
+    }
+    fragment = htmx and not htmx.boosted and not htmx.history_restore_request
+    if fragment:
+        response = make_response(render_template("main/_invoice_rows.html", **context))
+        # The form sends its empty fields too; the address bar gets the tidy URL instead.
+        response.headers["HX-Push-Url"] = billing_url()
+    else:
+        choices = _choices(filters.get("batch"))
+        response = make_response(render_template("main/billing.html", **context, **choices))
+    response.vary.add("HX-Request")
+    return response
+
+
+def _choices(batch: str | None) -> dict:
+    """What the full page adds around the results: the filter choices and the bulk URLs."""
+    # The newest batches, and the one filtered on even if older, so the form keeps it.
+    batches = db.session.execute(
+        select(InvoiceBatch.id, InvoiceBatch.name)
+        .order_by((InvoiceBatch.id == int(batch or 0)).desc(), InvoiceBatch.id.desc())
+        .limit(BATCH_CHOICES)
+    ).all()
+    return {
+        "customers": db.session.execute(
+            select(Customer.id, Customer.name).order_by(Customer.name)
+        ).all(),
+        "batches": sorted(batches, key=lambda row: -row.id),
+        "statuses": STATUSES,
+        "overdue": OVERDUE,
+        "bulk_urls": {
+            **{name: _url_or_path(*target) for name, target in BULK_ENDPOINTS.items()},
+            "status": url_for("main.bulk_status"),
+        },
+    }
+
+
+def local_path(target: str | None) -> str:
+    """``target`` if it is a path on this site, else the Billing page (no open redirects)."""
+    if target and target.startswith("/") and "\\" not in target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("main.billing")
+
+
+@bp.route("/billing/bulk/status", methods=["POST"])
+@admin_required
+def bulk_status():
+    """Move the selected invoices (``ids``) to ``status`` along allowed transitions only.
+
+    Allowed changes are applied and refused ones listed, in one transaction; then back to the
+    Billing page as it was (``next``, a local path only).
+    """
+    back = local_path(request.form.get("next"))
+    ids = list(dict.fromkeys(request.form.getlist("ids", type=int)))
+    raw = request.form.get("status", "")
+    if raw not in InvoiceStatus._value2member_map_:
+        flash("Choose the status to give the selected invoices.", "error")
+        return redirect(back)
+    if not ids:
+        flash("Select at least one invoice first.", "error")
+        return redirect(back)
+    target = InvoiceStatus(raw)
+    invoices = db.session.scalars(
         select(Invoice)
-        .options(joinedload(Invoice.customer), joinedload(Invoice.batch))
-        .order_by(Invoice.id.desc())
-    )
-    invoices = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
-    return render_template("main/billing.html", invoices=invoices)
+        .where(Invoice.id.in_(ids))
+        .order_by(func.length(Invoice.number), Invoice.number)
+        .with_for_update()
+    ).all()
+    changed, refused = [], []
+    for invoice in invoices:
+        before = invoice.status
+        try:
+            change_status(invoice, target, current_user, "Changed from the Billing page.")
+        except Conflict:
+            refused.append(f"{invoice.number}: cannot become {target.value.capitalize()}")
+            continue
+        if invoice.status != before:
+            changed.append(invoice.number)
+    db.session.commit()
+    _report(target, len(ids), changed, refused, found=len(invoices))
+    return redirect(back)
+
+
+def _report(target: InvoiceStatus, asked: int, changed: list, refused: list, found: int) -> None:
+    """Flash what a bulk status change did."""
+    label = target.value.capitalize()
+    if changed:
+        noun = "invoice" if len(changed) == 1 else "invoices"
+        flash(f"{len(changed)} {noun} changed to {label}: {', '.join(changed)}.", "success")
+    unchanged = found - len(changed) - len(refused)
+    if unchanged:
+        was = "invoice was" if unchanged == 1 else "invoices were"
+        flash(f"{unchanged} {was} already {label}.", "info")
+    if refused:
+        flash(f"Not changed: {'; '.join(refused)}.", "error")
+    if asked > found:
+        flash(f"{asked - found} of the selected invoices no longer exist.", "info")

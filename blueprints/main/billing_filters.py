@@ -1,0 +1,230 @@
+"""The Billing page's query: its filters, its sorts, one page of invoices, and the totals.
+
+One more filter is one more function in :data:`FILTERS`: it receives the query and the raw value
+from the query string (stripped, never empty) and returns the filtered query, or ``None`` when it
+does not understand the value; the filter is then ignored and left out of the page's links.
+Filters touch only ``invoices`` columns (a customer's name goes through a subquery), so the same
+functions narrow the page's rows and its totals.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import contains_eager
+from werkzeug.datastructures import MultiDict
+
+from billing.clock import today as billing_today
+from models import Customer, Invoice, InvoiceStatus, db
+
+PAGE_SIZE = 50
+SEARCH_MAX = 100
+OVERDUE = "overdue"
+SETTLED = (InvoiceStatus.PAID, InvoiceStatus.REFUNDED)
+UNSETTLED = tuple(status for status in InvoiceStatus if status not in SETTLED)
+DEFAULT_SORT = "-number"
+
+FilterFunction = Callable[[Select, str], Select | None]
+
+
+def overdue_clause(today: date) -> sa.ColumnElement[bool]:
+    """Overdue, derived and never stored: past its due date and neither Paid nor Refunded."""
+    # IN rather than NOT IN: an index on (status, due_date) then serves it with a few seeks.
+    return sa.and_(Invoice.status.in_(UNSETTLED), Invoice.due_date < today)
+
+
+def filter_status(query: Select, value: str) -> Select | None:
+    """One status (draft, sent, exported, paid, refunded), or ``overdue``."""
+    if value == OVERDUE:
+        return query.where(overdue_clause(billing_today()))
+    if value in InvoiceStatus._value2member_map_:
+        return query.where(Invoice.status == InvoiceStatus(value))
+    return None
+
+
+def _row_id(value: str) -> int | None:
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
+
+
+def filter_customer(query: Select, value: str) -> Select | None:
+    """The invoices of one customer (by id)."""
+    customer_id = _row_id(value)
+    return None if customer_id is None else query.where(Invoice.customer_id == customer_id)
+
+
+def filter_batch(query: Select, value: str) -> Select | None:
+    """The invoices of one batch (by id)."""
+    batch_id = _row_id(value)
+    return None if batch_id is None else query.where(Invoice.batch_id == batch_id)
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def filter_issued_from(query: Select, value: str) -> Select | None:
+    """Issued on or after a day (YYYY-MM-DD)."""
+    day = _day(value)
+    return None if day is None else query.where(Invoice.issue_date >= day)
+
+
+def filter_issued_to(query: Select, value: str) -> Select | None:
+    """Issued on or before a day (YYYY-MM-DD)."""
+    day = _day(value)
+    return None if day is None else query.where(Invoice.issue_date <= day)
+
+
+def filter_search(query: Select, value: str) -> Select | None:
+    """Invoice number or customer name containing ``value``, ignoring case.
+
+    ``%`` and ``_`` typed by the user are matched literally (``autoescape``).
+    """
+    text = value[:SEARCH_MAX]
+    customers = select(Customer.id).where(Customer.name.icontains(text, autoescape=True))
+    return query.where(
+        sa.or_(Invoice.number.icontains(text, autoescape=True), Invoice.customer_id.in_(customers))
+    )
+
+
+FILTERS: dict[str, FilterFunction] = {
+    "q": filter_search,
+    "status": filter_status,
+    "customer": filter_customer,
+    "batch": filter_batch,
+    "from": filter_issued_from,
+    "to": filter_issued_to,
+}
+
+
+def apply_filters(query: Select, args: MultiDict | dict[str, str]) -> tuple[Select, dict[str, str]]:
+    """``query`` narrowed by every filter in ``args`` it understands, and those filters' values."""
+    accepted: dict[str, str] = {}
+    for name, narrow in FILTERS.items():
+        raw = (args.get(name) or "").strip()
+        narrowed = narrow(query, raw) if raw else None
+        if narrowed is not None:
+            query, accepted[name] = narrowed, raw
+    return query, accepted
+
+
+def read_filters(args: MultiDict) -> dict[str, str]:
+    """The filters of a query string that :data:`FILTERS` understands: name -> value."""
+    return apply_filters(select(Invoice.id), args)[1]
+
+
+# Each sort key's columns; ties go to the invoice number, in the same direction.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "number": (),
+    "date": (Invoice.issue_date,),
+    "customer": (Customer.name,),
+    "total": (Invoice.total_minor,),
+    "status": (Invoice.status,),
+    "due": (Invoice.due_date,),
+}
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A column of :data:`SORTS` and a direction; ``str(sort)`` is its query-string form."""
+
+    key: str
+    descending: bool
+
+    @classmethod
+    def parse(cls, raw: str | None) -> "Sort":
+        """``total`` (ascending) or ``-total`` (descending); anything else is the default."""
+        raw = raw or DEFAULT_SORT
+        descending = raw.startswith("-")
+        key = raw[1:] if descending else raw
+        return cls(key, descending) if key in SORTS else cls.parse(DEFAULT_SORT)
+
+    def __str__(self) -> str:
+        return f"-{self.key}" if self.descending else self.key
+
+    def toggled(self, key: str) -> str:
+        """The query-string value of ``key``'s column header: flips the current column."""
+        if key == self.key:
+            return str(Sort(key, not self.descending))
+        return key
+
+    def order_by(self) -> list[sa.ColumnElement[Any]]:
+        """The ORDER BY columns; numbers compare naturally (INV-10000 after INV-9999)."""
+        columns = (*SORTS[self.key], func.length(Invoice.number), Invoice.number)
+        return [column.desc() if self.descending else column.asc() for column in columns]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of invoices; whether a next one exists is known without counting them all."""
+
+    invoices: list[Invoice]
+    number: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        """Whether a page comes before this one."""
+        return self.number > 1
+
+    @property
+    def first(self) -> int:
+        """The position in the list of this page's first invoice (1-based)."""
+        return (self.number - 1) * PAGE_SIZE + 1
+
+
+def invoice_page(filters: dict[str, str], sort: Sort, number: int) -> Page:
+    """Page ``number`` of the filtered invoices, customer and batch loaded in the same statement.
+
+    Reads one row past the page (LIMIT 51) to know whether another page follows.
+    """
+    # Every invoice has a customer, so an outer join returns the same rows; SQLite keeps the left
+    # table of an outer join first, so an index on the sort column streams the page instead of
+    # a sort of the whole table. Sorting by customer name wants the customers first.
+    join = select(Invoice).join if sort.key == "customer" else select(Invoice).outerjoin
+    query = (
+        join(Invoice.customer)
+        .outerjoin(Invoice.batch)
+        .options(contains_eager(Invoice.customer), contains_eager(Invoice.batch))
+    )
+    query, _ = apply_filters(query, filters)
+    query = query.order_by(*sort.order_by()).limit(PAGE_SIZE + 1)
+    invoices = list(db.session.scalars(query.offset((number - 1) * PAGE_SIZE)))
+    return Page(invoices[:PAGE_SIZE], number, len(invoices) > PAGE_SIZE)
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    """How many invoices of the list are in ``currency``, and their total (minor units)."""
+
+    currency: str
+    count: int
+    total_minor: int
+
+
+def filtered_totals(filters: dict[str, str]) -> list[CurrencyTotal]:
+    """Count and sum of the filtered invoices per currency: one grouped query."""
+    query = (
+        select(Invoice.currency, func.count(Invoice.id), func.sum(Invoice.total_minor))
+        .group_by(Invoice.currency)
+        .order_by(Invoice.currency)
+    )
+    query, _ = apply_filters(query, filters)
+    return [
+        CurrencyTotal(cur, count, int(total)) for cur, count, total in db.session.execute(query)
+    ]
+
+
+def totals_of(invoices: Iterable[Invoice]) -> list[CurrencyTotal]:
+    """The same totals computed from invoices already loaded (when the page holds them all)."""
+    sums: dict[str, list[int]] = {}
+    for invoice in invoices:
+        count_and_total = sums.setdefault(invoice.currency, [0, 0])
+        count_and_total[0] += 1
+        count_and_total[1] += invoice.total_minor
+    return [CurrencyTotal(cur, count, total) for cur, (count, total) in sorted(sums.items())]
