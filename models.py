@@ -593,7 +593,12 @@ class Invoice(db.Model):
     __tablename__ = "invoices"
     __table_args__ = (
         sa.CheckConstraint("due_date >= issue_date", name="due_after_issue"),
-        sa.Index("ix_invoices_status_number", "status", "number"),
+        # Invoice numbers sort naturally (INV-9999 before INV-10000): by length, then text.
+        sa.Index("ix_invoices_number_natural", sa.func.length(sa.text("number")), "number"),
+        sa.Index(
+            "ix_invoices_status_number", "status", sa.func.length(sa.text("number")), "number"
+        ),
+        sa.Index("ix_invoices_total_minor", "total_minor"),
         sa.Index("ix_invoices_issue_date", "issue_date"),
         sa.Index("ix_invoices_due_date_status", "due_date", "status"),
         *_nonneg("subtotal_minor", "tax_minor", "total_minor"),

@@ -5,6 +5,7 @@ Rounding rule (the only one): amounts are rounded half-up to the currency's prec
 """
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 
 from babel import Locale
 from babel.numbers import format_currency, get_currency_precision, get_territory_currencies
@@ -59,6 +60,7 @@ def currency_for_country(country: str) -> str:
     return currencies[0] if currencies else "USD"
 
 
+@cache
 def locale_for_country(country: str) -> Locale:
     """The most likely locale of a territory, for number formatting (en_US for US)."""
     try:
