@@ -1,1 +1,165 @@
-"""PDF download, the send dialog, sending by email, and zips of several PDFs."""
+"""PDF download, the send dialog, sending by email, and zips of several PDFs.
+
+Anyone logged in downloads PDFs; only admins send (403 otherwise). Sending answers 422 beside
+the field for bad input and 502 with the mail server's error beside the form, the invoice
+unchanged; success flashes the outcome and redirects to the invoice (``HX-Redirect`` for htmx).
+"""
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from app import htmx
+from billing.delivery import pdf_zip, send_many
+from billing.errors import BillingError, ValidationFailed
+from billing.mailer import MAX_RECIPIENTS, default_subject_body, send_invoice, split_addresses
+from billing.pdf import pdf_filename, render_invoice_pdf
+from blueprints.auth.access import admin_required
+from blueprints.forms import show_error
+from blueprints.invoices import bp
+from models import Invoice, InvoiceStatus, db
+
+MAX_BULK = 500
+
+
+class SendForm(FlaskForm):
+    """The send dialog. Field names match the ``field`` of the mailer's errors."""
+
+    recipients = TextAreaField(
+        "To", validators=[InputRequired("Enter at least one email address.")]
+    )
+    subject = StringField(
+        "Subject", validators=[InputRequired("Enter a subject."), Length(max=200)]
+    )
+    body = TextAreaField("Message", validators=[InputRequired("Enter a message.")])
+
+
+@bp.route("/<int:invoice_id>/pdf")
+def pdf(invoice_id: int):
+    """The invoice as ``<number>.pdf``: a download, or shown in the browser with ``?inline=1``.
+
+    :raise 404: no such invoice.
+    """
+    invoice = db.get_or_404(Invoice, invoice_id)
+    disposition = "inline" if request.args.get("inline") == "1" else "attachment"
+    return _file(render_invoice_pdf(invoice), "application/pdf", pdf_filename(invoice), disposition)
+
+
+@bp.route("/<int:invoice_id>/send", methods=["GET", "POST"])
+@admin_required
+def send(invoice_id: int):
+    """The send dialog (GET) and sending (POST): 422 on bad input, 502 when the server refuses.
+
+    :raise 404: no such invoice.
+    """
+    invoice = db.get_or_404(Invoice, invoice_id)
+    if request.method == "GET":
+        subject, body = default_subject_body(invoice)
+        recipients = "\n".join(split_addresses(invoice.bill_to_emails))
+        form = SendForm(data={"recipients": recipients, "subject": subject, "body": body})
+        return _send_page(invoice, form)
+    form = SendForm()
+    status = 422
+    if form.validate_on_submit():
+        try:
+            result = send_invoice(
+                invoice,
+                split_addresses(form.recipients.data),
+                form.subject.data,
+                form.body.data,
+                current_user,
+            )
+        except BillingError as error:
+            # A failed send committed its event already; only the page is left to show.
+            show_error(form, error)
+            status = error.status_code
+        else:
+            flash(result.message, "success")
+            target = url_for("invoices.detail", invoice_id=invoice.id)
+            if htmx:
+                return "", 204, {"HX-Redirect": target}
+            return redirect(target)
+    return _send_page(invoice, form, status)
+
+
+def _send_page(invoice: Invoice, form: SendForm, status: int = 200):
+    """The dialog as a page, or as the form fragment for htmx."""
+    fragment = bool(htmx) and not htmx.boosted
+    template = "invoices/_send_form.html" if fragment else "invoices/send.html"
+    response = make_response(
+        render_template(
+            template,
+            invoice=invoice,
+            form=form,
+            max_recipients=MAX_RECIPIENTS,
+            mail_server=current_app.config.get("MAIL_SERVER"),
+            becomes_sent=invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.EXPORTED),
+        ),
+        status,
+    )
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.route("/bulk/send", methods=["POST"])
+@admin_required
+def bulk_send():
+    """Send each selected invoice (``ids``) to its billing emails; list every outcome."""
+    outcomes = send_many(_selected(), current_user)
+    fragment = bool(htmx) and not htmx.boosted
+    response = make_response(
+        render_template("invoices/bulk_results.html", outcomes=outcomes, fragment=fragment)
+    )
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.route("/bulk/pdf", methods=["POST"])
+def bulk_pdf():
+    """The selected invoices' (``ids``) PDFs in one ``invoices.zip``."""
+    return _file(pdf_zip(_selected()), "application/zip", "invoices.zip", "attachment")
+
+
+def _selected() -> list[Invoice]:
+    """The invoices named by the form's ``ids`` (repeated, or comma-separated), by number.
+
+    :raise ValidationFailed: none, too many, or not numbers (422).
+    :raise 404: one of them does not exist.
+    """
+    raw = [part for value in request.form.getlist("ids") for part in value.split(",") if part]
+    if not raw:
+        raise ValidationFailed("Select at least one invoice.", "ids")
+    if not all(part.strip().isdigit() for part in raw):
+        raise ValidationFailed("Invoices are selected by their ids (whole numbers).", "ids")
+    ids = {int(part) for part in raw}
+    if len(ids) > MAX_BULK:
+        raise ValidationFailed(f"Select at most {MAX_BULK} invoices at once.", "ids")
+    invoices = list(
+        db.session.scalars(select(Invoice).where(Invoice.id.in_(ids)).order_by(Invoice.number))
+    )
+    if len(invoices) != len(ids):
+        missing = sorted(ids - {invoice.id for invoice in invoices})
+        abort(404, f"There is no invoice #{', #'.join(map(str, missing))}.")
+    return invoices
+
+
+def _file(data: bytes, mimetype: str, filename: str, disposition: str):
+    """``data`` as a file response; ``filename`` is already safe in a header."""
+    response = make_response(data)
+    response.mimetype = mimetype
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    return response

@@ -1,1 +1,341 @@
-"""The invoice page, new flexible invoices, header edits and status changes."""
+"""The invoice page, new flexible invoices, header edits and status changes.
+
+Anyone logged in reads an invoice; only admins create, edit or change its status (403
+otherwise). Edits answer 409 once the invoice is past Draft (``billing.errors.Conflict``,
+mapped by the errors blueprint) and 422 with the form again on bad input, nothing saved.
+Every form is a plain POST that redirects back; with htmx the changed fragment comes back
+with the totals and the audit trail swapped out of band (see :func:`edited_response`).
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import render_template_string as render_string
+from flask_htmx import make_response as htmx_response
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from app import htmx
+from billing.clock import today as billing_today
+from billing.errors import ValidationFailed
+from billing.invoice_edit import create_invoice, set_status_by_hand, update_header
+from billing.invoices import tax_summary
+from billing.lines import hours
+from billing.status import allowed, ensure_editable, is_editable
+from blueprints.auth.access import admin_required
+from blueprints.forms import ActionForm, show_error
+from blueprints.invoices import bp
+from blueprints.invoices.forms import HeaderForm, NewInvoiceForm, line_form, line_options
+from blueprints.templating import current_settings
+from models import (
+    BlockLedgerEntry,
+    Contract,
+    ContractType,
+    Customer,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceStatus,
+    LineKind,
+    Settings,
+    Ticket,
+    db,
+)
+
+CHANGED = "invoice-totals-changed"
+BLOCK_TYPES = (ContractType.BLOCK_HOURS, ContractType.BLOCK_MONEY)
+STATUS_ACTIONS = {
+    InvoiceStatus.SENT: "Mark sent",
+    InvoiceStatus.EXPORTED: "Mark exported",
+    InvoiceStatus.PAID: "Mark paid",
+    InvoiceStatus.REFUNDED: "Mark refunded",
+    InvoiceStatus.DRAFT: "Back to Draft",
+}
+FLASH_OOB = '<div id="flash" hx-swap-oob="innerHTML">{% include "_flash.html" %}</div>'
+
+
+@dataclass
+class LineSection:
+    """One part of the lines table: services, tickets (a group per ticket), or expenses."""
+
+    key: str
+    title: str
+    groups: dict[str, list[InvoiceLine]] = field(default_factory=dict)  # heading -> lines
+
+
+def load_invoice(invoice_id: int, *, for_update: bool = False) -> Invoice:
+    """The invoice with its customer, contract and lines, locked for an edit if asked.
+
+    :raise 404: no such invoice.
+    """
+    query = (
+        sa.select(Invoice)
+        .where(Invoice.id == invoice_id)
+        .options(
+            joinedload(Invoice.customer),
+            joinedload(Invoice.contract),
+            selectinload(Invoice.lines),
+        )
+    )
+    if for_update:
+        query = query.with_for_update(of=Invoice)
+    invoice = db.session.scalar(query)
+    if invoice is None:
+        abort(404, f"There is no invoice #{invoice_id}.")
+    return invoice
+
+
+def load_events(invoice: Invoice) -> list[InvoiceEvent]:
+    """The invoice's audit trail, oldest first, with who did each thing."""
+    return list(
+        db.session.scalars(
+            sa.select(InvoiceEvent)
+            .where(InvoiceEvent.invoice_id == invoice.id)
+            .options(joinedload(InvoiceEvent.user))
+            .order_by(InvoiceEvent.created_at, InvoiceEvent.id)
+        )
+    )
+
+
+def line_sections(invoice: Invoice) -> list[LineSection]:
+    """The lines grouped as service items, tickets (under each ticket) and expenses/products.
+
+    Time billed without a ticket (one line per rate) counts as a service item.
+    """
+    sections = {
+        "services": LineSection("services", "Services"),
+        "tickets": LineSection("tickets", "Tickets"),
+        "expenses": LineSection("expenses", "Expenses and products"),
+    }
+    ticketed = (LineKind.TICKET, LineKind.TIME)
+    ids = {li.ticket_id for li in invoice.lines if li.kind in ticketed and li.ticket_id}
+    query = sa.select(Ticket.id, Ticket.title).where(Ticket.id.in_(ids))
+    titles = dict(db.session.execute(query).tuples().all()) if ids else {}
+    for line in invoice.lines:
+        if line.kind in (LineKind.EXPENSE, LineKind.PRODUCT):
+            key, heading = "expenses", ""
+        elif line.kind == LineKind.TICKET or (line.kind == LineKind.TIME and line.ticket_id):
+            key = "tickets"
+            heading = f"#{line.ticket_id} {titles.get(line.ticket_id, '')}".rstrip()
+            heading = heading if line.ticket_id else "Other tickets"
+        else:
+            key, heading = "services", ""
+        sections[key].groups.setdefault(heading, []).append(line)
+    return [s for s in sections.values() if s.groups]
+
+
+def block_balance(invoice: Invoice) -> dict | None:
+    """A block contract's balance as of the invoice's period end (or issue date): the sum of
+    its ledger entries up to that day, in minutes (block hours) or minor units (block money)."""
+    contract = invoice.contract
+    if contract is None or contract.type not in BLOCK_TYPES:
+        return None
+    as_of = invoice.period_end or invoice.issue_date
+    minutes, amount = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(BlockLedgerEntry.minutes), 0),
+            sa.func.coalesce(sa.func.sum(BlockLedgerEntry.amount_minor), 0),
+        ).where(BlockLedgerEntry.contract_id == contract.id, BlockLedgerEntry.entry_date <= as_of)
+    ).one()
+    return {
+        "contract": contract,
+        "as_of": as_of,
+        "hours": contract.type == ContractType.BLOCK_HOURS,
+        "hours_left": hours(minutes),
+        "amount_minor": amount,
+    }
+
+
+def status_targets(invoice: Invoice) -> list[tuple[InvoiceStatus, str]]:
+    """The statuses an admin may move the invoice to, as (status, button label)."""
+    targets = allowed(invoice.status)
+    return [(status, label) for status, label in STATUS_ACTIONS.items() if status in targets]
+
+
+def invoice_page(invoice: Invoice, *, status: int = 200, **forms):
+    """The invoice page. ``forms`` replaces a blank form (``line_form``, ``header_form``,
+    ``status_error``) or shows a line as its form (``editing``: (line id, form)), so that
+    errors show without JavaScript too."""
+    admin = current_user.is_admin
+    editable = admin and is_editable(invoice)
+    context = {
+        "invoice": invoice,
+        "sections": line_sections(invoice),
+        "totals": tax_summary(invoice),
+        "events": load_events(invoice),
+        "block": block_balance(invoice),
+        "overdue": invoice.is_overdue(billing_today()),
+        "editable": editable,
+        "targets": status_targets(invoice) if admin else [],
+        "reopenable": InvoiceStatus.DRAFT in allowed(invoice.status),
+        "action_form": ActionForm(),
+        "has_logo": current_settings().logo_mimetype is not None,
+        "editing": None,
+        "status_error": None,
+    }
+    if editable:
+        context["line_form"] = line_form(invoice, line_options(), blank=True)
+        context["header_form"] = HeaderForm(formdata=None, obj=invoice)
+    context.update(forms)
+    return make_response(render_template("invoices/detail.html", **context), status)
+
+
+def edited_response(body: str, invoice: Invoice, notice: str = "", **headers):
+    """An htmx answer to an edit: ``body``, plus the totals and the audit trail swapped out of
+    band, and ``notice`` (if any) in the flash area."""
+    extra = render_template(
+        "invoices/_totals.html", invoice=invoice, totals=tax_summary(invoice), oob=True
+    )
+    extra += render_template("invoices/_events.html", events=load_events(invoice), oob=True)
+    if notice:
+        flash(notice, "warning")
+        extra += render_string(FLASH_OOB)
+    return htmx_response(body + extra, trigger=CHANGED, **headers)
+
+
+@bp.route("/<int:invoice_id>")
+def detail(invoice_id: int):
+    """The invoice page: issuer (as snapshot), bill-to, lines, totals, trail. :raise 404:"""
+    return invoice_page(load_invoice(invoice_id))
+
+
+@bp.route("/logo")
+def logo():
+    """The company logo for invoice pages, to anyone logged in; 404 when there is none."""
+    settings = db.session.get(Settings, 1)
+    if settings is None or settings.logo is None:
+        abort(404)
+    response = make_response(settings.logo)
+    response.mimetype = settings.logo_mimetype
+    # Served as exactly the type Pillow recognised, never sniffed into something else.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _new_form_choices(form: NewInvoiceForm, customer_id: int | None) -> None:
+    customers = db.session.scalars(
+        sa.select(Customer).where(Customer.active).order_by(sa.func.lower(Customer.name))
+    ).all()
+    contracts = sa.select(Contract).join(Contract.customer).where(Contract.active, Customer.active)
+    if customer_id is not None:
+        contracts = contracts.where(Contract.customer_id == customer_id)
+    order = (sa.func.lower(Customer.name), sa.func.lower(Contract.name))
+    form.prepare(customers, db.session.scalars(contracts.order_by(*order)).all())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def new():
+    """A new flexible invoice (a Draft): customer, optional contract, issue and due dates.
+
+    ``?customer_id=`` preselects a customer and offers only its contracts.
+    :raise 422: invalid (the form again, nothing saved).
+    """
+    if request.method == "GET":
+        today = billing_today()
+        terms = current_settings().payment_terms_days
+        chosen = request.args.get("customer_id", type=int)
+        data = {"customer_id": chosen, "issue_date": today, "due_date": today + timedelta(terms)}
+        form = NewInvoiceForm(formdata=None, data=data)
+        _new_form_choices(form, chosen)
+        return render_template("invoices/new.html", form=form)
+    form = NewInvoiceForm()
+    if form.validate_on_submit():
+        customer = db.session.get(Customer, form.customer_id.data or 0)
+        contract = db.session.get(Contract, form.contract_id.data or 0)
+        try:
+            invoice = create_invoice(
+                customer, contract, form.issue_date.data, form.due_date.data, current_user
+            )
+            db.session.commit()
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(f"Invoice {invoice.number} created as a Draft: add its lines.", "success")
+            return redirect(url_for("invoices.detail", invoice_id=invoice.id))
+    _new_form_choices(form, form.customer_id.data if not form.customer_id.errors else None)
+    return render_template("invoices/new.html", form=form), 422
+
+
+@bp.route("/<int:invoice_id>/header", methods=["POST"])
+@admin_required
+def header(invoice_id: int):
+    """Save a Draft's due date, reference and notes.
+
+    :raise 404: no such invoice. :raise 409: past Draft. :raise 422: invalid.
+    """
+    invoice = load_invoice(invoice_id, for_update=True)
+    ensure_editable(invoice)
+    form = HeaderForm()
+    if form.validate_on_submit():
+        try:
+            update_header(
+                invoice, form.notes.data, form.reference.data, form.due_date.data, current_user
+            )
+            db.session.commit()
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            if not htmx:
+                flash("Invoice details saved.", "success")
+                return redirect(url_for("invoices.detail", invoice_id=invoice_id))
+            invoice = load_invoice(invoice_id)
+            body = _header_fragment(invoice, HeaderForm(formdata=None, obj=invoice))
+            return edited_response(body, invoice)
+    invoice = load_invoice(invoice_id)
+    if htmx:
+        return make_response(_header_fragment(invoice, form), 422)
+    return invoice_page(invoice, status=422, header_form=form)
+
+
+def _header_fragment(invoice: Invoice, form: HeaderForm) -> str:
+    return render_template(
+        "invoices/_header_form.html",
+        invoice=invoice,
+        header_form=form,
+        editable=True,
+        overdue=invoice.is_overdue(billing_today()),
+    )
+
+
+@bp.route("/<int:invoice_id>/status", methods=["POST"])
+@admin_required
+def status(invoice_id: int):
+    """Move the invoice along the status table by hand (``status``, and ``reason``, required
+    back to Draft). :raise 409: not an allowed transition. :raise 422: no reason for Draft."""
+    invoice = load_invoice(invoice_id, for_update=True)
+    try:
+        changed = set_status_by_hand(
+            invoice, request.form.get("status", ""), request.form.get("reason", ""), current_user
+        )
+        db.session.commit()
+    except ValidationFailed as error:
+        db.session.rollback()
+        invoice = load_invoice(invoice_id)
+        if htmx:
+            body = render_template(
+                "invoices/_status_actions.html",
+                invoice=invoice,
+                targets=status_targets(invoice),
+                action_form=ActionForm(),
+                status_error=error,
+            )
+            return make_response(body, 422)
+        return invoice_page(invoice, status=422, status_error=error)
+    label = invoice.status.value.capitalize()
+    if changed:
+        flash(f"Invoice {invoice.number} is now {label}.", "success")
+    else:
+        flash(f"Invoice {invoice.number} was already {label}.", "info")
+    target = url_for("invoices.detail", invoice_id=invoice_id)
+    if htmx:
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target)

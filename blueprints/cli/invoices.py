@@ -1,0 +1,70 @@
+"""``flask --app app invoices send NUMBER`` and ``invoices pdf NUMBER --out FILE``."""
+
+from pathlib import Path
+
+import click
+from flask import Blueprint
+from sqlalchemy import select
+
+from billing.errors import BillingError, ValidationFailed
+from billing.mailer import default_subject_body, send_invoice, split_addresses
+from billing.pdf import render_invoice_pdf
+from models import Invoice, db
+
+invoices_cli = Blueprint("invoices_cli", __name__, cli_group="invoices")
+
+
+def _invoice(number: str) -> Invoice:
+    invoice = db.session.scalar(select(Invoice).where(Invoice.number == number.strip()))
+    if invoice is None:
+        raise click.BadParameter(f"There is no invoice {number}.", param_hint="NUMBER")
+    return invoice
+
+
+@invoices_cli.cli.command("send")
+@click.argument("number")
+@click.option(
+    "--to",
+    "recipients",
+    multiple=True,
+    help="Recipient (repeatable, or comma-separated). Default: the invoice's billing emails.",
+)
+def send_command(number: str, recipients: tuple[str, ...]) -> None:
+    """Email an invoice with its PDF, with the settings' subject and body.
+
+    Through SMTP when MAIL_SERVER is set, else written to the instance's outbox folder. Exits 1
+    with the mail server's error when it refuses; the invoice is then unchanged.
+    """
+    invoice = _invoice(number)
+    addresses = [a for value in recipients for a in split_addresses(value)]
+    addresses = addresses or split_addresses(invoice.bill_to_emails)
+    subject, body = default_subject_body(invoice)
+    try:
+        result = send_invoice(invoice, addresses, subject, body, None)
+    except ValidationFailed as error:
+        raise click.BadParameter(str(error), param_hint="--to") from None
+    except BillingError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Invoice {invoice.number}: {result.message}")
+
+
+@invoices_cli.cli.command("pdf")
+@click.argument("number")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path),
+    help='The PDF file to write ("-" for standard output).',
+)
+def pdf_command(number: str, out: Path) -> None:
+    """Write an invoice's PDF, exactly as downloaded from its page."""
+    invoice = _invoice(number)
+    try:
+        data = render_invoice_pdf(invoice)
+    except BillingError as error:
+        raise click.ClickException(str(error)) from None
+    if str(out) == "-":
+        click.get_binary_stream("stdout").write(data)
+        return
+    out.write_bytes(data)
+    click.echo(f"Wrote {out} ({len(data):,} bytes).")

@@ -1,0 +1,103 @@
+"""``flask invoices send`` and ``flask invoices pdf``, through Flask's CLI runner."""
+
+from pathlib import Path
+
+import pytest
+
+from billing.pdf import render_invoice_pdf
+from models import Invoice, InvoiceEvent, InvoiceStatus, db
+from tests.http.test_invoice_email import attachment, running_smtp_server
+from tests.http.test_invoice_pdf import make_invoice
+
+
+@pytest.fixture
+def smtp_server():
+    with running_smtp_server() as mailbox:
+        yield mailbox
+
+
+@pytest.fixture
+def app_config(smtp_server):
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server.port}
+
+
+@pytest.fixture(autouse=True)
+def instance(app, tmp_path) -> Path:
+    """The app's instance folder, in tmp: the outbox must never land in the repository."""
+    app.instance_path = str(tmp_path / "instance")
+    return Path(app.instance_path)
+
+
+def status_of(invoice: Invoice) -> InvoiceStatus:
+    db.session.expire_all()
+    return db.session.get(Invoice, invoice.id).status
+
+
+def test_send_defaults_to_the_billing_emails(app, runner, smtp_server):
+    invoice = make_invoice()
+    result = runner.invoke(args=["invoices", "send", "INV-0001"])
+    assert result.exit_code == 0, result.output
+    assert "Invoice INV-0001: Sent to ap@acme.example.com, boss@acme.example.com." in result.output
+    ((_, rcpt_tos, message),) = smtp_server.received
+    assert rcpt_tos == ["ap@acme.example.com", "boss@acme.example.com"]
+    assert message["Subject"] == "Invoice INV-0001 from Bright IT LLC"
+    assert attachment(message) == ("INV-0001.pdf", render_invoice_pdf(invoice))
+    assert status_of(invoice) == InvoiceStatus.SENT
+
+
+def test_send_to_given_addresses(app, runner, smtp_server):
+    make_invoice()
+    args = ["--to", "one@example.com", "--to", "two@example.com,three@example.com"]
+    result = runner.invoke(args=["invoices", "send", "INV-0001", *args])
+    assert result.exit_code == 0, result.output
+    ((_, rcpt_tos, _),) = smtp_server.received
+    assert rcpt_tos == ["one@example.com", "two@example.com", "three@example.com"]
+
+
+def test_a_refusal_exits_1_with_the_server_error(app, runner, smtp_server):
+    smtp_server.refuse.add("ap@acme.example.com")
+    invoice = make_invoice(bill_to_emails="ap@acme.example.com")
+    result = runner.invoke(args=["invoices", "send", "INV-0001"])
+    assert result.exit_code == 1
+    assert "550 5.1.1 <ap@acme.example.com>: Recipient address rejected" in result.output
+    assert status_of(invoice) == InvoiceStatus.DRAFT
+    kinds = db.session.scalars(db.select(InvoiceEvent.kind)).all()
+    assert kinds == ["send_failed"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["INV-9999"], "There is no invoice INV-9999."),
+        (["INV-0001", "--to", "not-an-email"], "not-an-email:"),
+    ],
+)
+def test_send_refuses_bad_arguments(app, runner, smtp_server, args, message):
+    invoice = make_invoice()
+    result = runner.invoke(args=["invoices", "send", *args])
+    assert result.exit_code == 2 and message in result.output
+    assert smtp_server.received == [] and status_of(invoice) == InvoiceStatus.DRAFT
+
+
+@pytest.mark.parametrize("app_config", [{"MAIL_SERVER": ""}])
+def test_send_without_a_server_writes_the_outbox(app, runner, instance, app_config):
+    make_invoice()
+    result = runner.invoke(args=["invoices", "send", "INV-0001"])
+    assert result.exit_code == 0, result.output
+    (eml,) = (instance / "outbox").glob("*.eml")
+    assert f"written to outbox/{eml.name}" in result.output
+
+
+def test_pdf_writes_the_download(app, runner, tmp_path: Path):
+    invoice = make_invoice()
+    out = tmp_path / "copy.pdf"
+    result = runner.invoke(args=["invoices", "pdf", "INV-0001", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {out}" in result.output
+    assert out.read_bytes() == render_invoice_pdf(invoice)
+
+
+def test_pdf_of_an_unknown_invoice(app, runner, tmp_path: Path):
+    result = runner.invoke(args=["invoices", "pdf", "NOPE", "--out", str(tmp_path / "x.pdf")])
+    assert result.exit_code == 2 and "There is no invoice NOPE." in result.output
+    assert not (tmp_path / "x.pdf").exists()

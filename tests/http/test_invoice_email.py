@@ -1,0 +1,379 @@
+"""Sending invoices by email through a real SMTP server on loopback (aiosmtpd), and the outbox."""
+
+import re
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from html import unescape
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from models import Invoice, InvoiceEvent, InvoiceStatus, db
+from tests.http.test_invoice_pdf import make_invoice
+
+SENDER = "Bright IT Billing <billing@bright.example.com>"
+SMTP_USER, SMTP_PASSWORD = "billing", "s3cret-pass"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Mailbox:
+    """The test server's handler: records what it accepts, refuses the addresses in ``refuse``."""
+
+    port: int = 0
+    refuse: set[str] = field(default_factory=set)
+    received: list = field(default_factory=list)  # (mail_from, rcpt_tos, EmailMessage)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+
+def authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
+    """Accept only SMTP_USER with SMTP_PASSWORD."""
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+        SMTP_USER.encode(),
+        SMTP_PASSWORD.encode(),
+    )
+    return AuthResult(success=ok, handled=False)  # not handled: the server answers 535
+
+
+@contextmanager
+def running_smtp_server() -> Iterator[Mailbox]:
+    """A real SMTP server on a free loopback port, with AUTH (plain text, loopback only)."""
+    mailbox = Mailbox(port=free_port())
+    controller = Controller(
+        mailbox,
+        hostname="127.0.0.1",
+        port=mailbox.port,
+        authenticator=authenticate,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    with running_smtp_server() as mailbox:
+        yield mailbox
+
+
+@pytest.fixture
+def app_config(smtp_server):
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_server.port,
+        "MAIL_DEFAULT_SENDER": SENDER,
+    }
+
+
+@pytest.fixture(autouse=True)
+def instance(app, tmp_path) -> Path:
+    """The app's instance folder, in tmp: the outbox must never land in the repository."""
+    app.instance_path = str(tmp_path / "instance")
+    return Path(app.instance_path)
+
+
+def events(invoice: Invoice) -> list[InvoiceEvent]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(db.select(InvoiceEvent).where(InvoiceEvent.invoice_id == invoice.id))
+    )
+
+
+def attachment(message: EmailMessage) -> tuple[str, bytes]:
+    (part,) = list(message.iter_attachments())
+    assert part.get_content_type() == "application/pdf"
+    return part.get_filename(), part.get_content()
+
+
+def dialog(admin_client, invoice: Invoice) -> dict[str, str]:
+    """The send dialog's prefilled fields, as the browser would post them back."""
+    page = admin_client.get(f"/invoices/{invoice.id}/send").get_data(as_text=True)
+    subject = re.search(r'name="subject"[^>]*value="([^"]*)"', page).group(1)
+    fields = {
+        name: re.search(
+            rf'<textarea[^>]*name="{name}"[^>]*>\r?\n?(.*?)</textarea>', page, re.S
+        ).group(1)
+        for name in ("recipients", "body")
+    }
+    return {key: unescape(value) for key, value in {**fields, "subject": subject}.items()}
+
+
+def test_dialog_is_prefilled_from_the_invoice_and_the_settings(admin_client, app):
+    invoice = make_invoice()
+    fields = dialog(admin_client, invoice)
+    assert fields["recipients"].split() == ["ap@acme.example.com", "boss@acme.example.com"]
+    assert fields["subject"] == "Invoice INV-0001 from Bright IT LLC"
+    assert "Hello Acme Dental INV-0001," in fields["body"]
+    assert "invoice INV-0001 for $1,259.22, due on Nov 30, 2026." in fields["body"]
+    fragment = admin_client.get(f"/invoices/{invoice.id}/send", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.get_data(as_text=True)
+    assert 'id="send-form"' in fragment.get_data(as_text=True)
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_sending_delivers_the_pdf_and_makes_the_invoice_sent(admin_client, app, smtp_server):
+    invoice = make_invoice()
+    download = admin_client.get(f"/invoices/{invoice.id}/pdf").data
+    response = admin_client.post(f"/invoices/{invoice.id}/send", data=dialog(admin_client, invoice))
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/invoices/{invoice.id}"
+    ((mail_from, rcpt_tos, message),) = smtp_server.received
+    assert mail_from == "billing@bright.example.com"
+    assert rcpt_tos == ["ap@acme.example.com", "boss@acme.example.com"]
+    assert message["To"] == "ap@acme.example.com, boss@acme.example.com"
+    assert message["From"] == SENDER
+    assert message["Subject"] == "Invoice INV-0001 from Bright IT LLC"
+    body = message.get_body(("plain",)).get_content()
+    assert "Hello Acme Dental INV-0001," in body and "{" not in body
+    assert "$1,259.22, due on Nov 30, 2026" in body and body.rstrip().endswith("Bright IT LLC")
+    # Rendering is deterministic (fixed PDF timestamp and /ID): the very bytes of the download.
+    assert attachment(message) == ("INV-0001.pdf", download)
+    db.session.refresh(invoice)
+    assert invoice.status == InvoiceStatus.SENT
+    (event,) = events(invoice)
+    assert (event.kind, event.from_status, event.to_status) == ("status", "draft", "sent")
+    assert event.message == "Sent to ap@acme.example.com, boss@acme.example.com."
+    page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Sent to ap@acme.example.com, boss@acme.example.com." in page
+
+
+def test_edited_recipients_subject_and_body_are_used(admin_client, app, smtp_server):
+    invoice = make_invoice()
+    response = admin_client.post(
+        f"/invoices/{invoice.id}/send",
+        data={
+            "recipients": "Other@Acme.Example.com",
+            "subject": "Your invoice",
+            "body": "Grüße, {x}",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == f"/invoices/{invoice.id}"
+    ((_, rcpt_tos, message),) = smtp_server.received
+    assert rcpt_tos == ["other@acme.example.com"]
+    assert message["Subject"] == "Your invoice"
+    assert (
+        message.get_body(("plain",)).get_content().strip() == "Grüße, {x}"
+    )  # typed, not a template
+
+
+def test_a_refused_recipient_leaves_the_invoice_draft_and_shows_the_error(
+    admin_client, app, smtp_server
+):
+    smtp_server.refuse.add("nobody@acme.example.com")
+    invoice = make_invoice()
+    before = invoice.updated_at
+    fields = {
+        **dialog(admin_client, invoice),
+        "recipients": "ap@acme.example.com\nnobody@acme.example.com",
+    }
+    response = admin_client.post(f"/invoices/{invoice.id}/send", data=fields)
+    assert response.status_code == 502
+    page = response.get_data(as_text=True)
+    refusal = "550 5.1.1 &lt;nobody@acme.example.com&gt;: Recipient address rejected"
+    assert f"nobody@acme.example.com: {refusal}" in page
+    assert (
+        'id="send-form"' in page and "ap@acme.example.com" in page
+    )  # the form, as typed, to retry
+    assert smtp_server.received == []  # all or nothing: ap@ did not get it either
+    db.session.refresh(invoice)
+    assert (invoice.status, invoice.updated_at) == (InvoiceStatus.DRAFT, before)
+    (event,) = events(invoice)
+    assert event.kind == "send_failed" and event.to_status is None
+    assert "550 5.1.1 <nobody@acme.example.com>: Recipient address rejected" in event.message
+
+
+@pytest.mark.parametrize("app_config", [{"MAIL_SERVER": "127.0.0.1"}], indirect=False)
+def test_an_unreachable_server_leaves_the_invoice_unchanged(admin_client, app, app_config):
+    app.config["MAIL_PORT"] = port = free_port()  # nothing listens there
+    invoice = make_invoice()
+    fields = dialog(admin_client, invoice)
+    response = admin_client.post(
+        f"/invoices/{invoice.id}/send", data=fields, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 502
+    assert f"Could not reach the mail server 127.0.0.1:{port}" in response.get_data(as_text=True)
+    db.session.refresh(invoice)
+    assert invoice.status == InvoiceStatus.DRAFT
+    assert [e.kind for e in events(invoice)] == ["send_failed"]
+
+
+def test_a_silent_server_times_out(admin_client, app, monkeypatch):
+    monkeypatch.setattr("billing.mailer.SMTP_TIMEOUT", 0.5)
+    with socket.socket() as silent:  # accepts connections, never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        app.config["MAIL_PORT"] = silent.getsockname()[1]
+        invoice = make_invoice()
+        response = admin_client.post(
+            f"/invoices/{invoice.id}/send", data=dialog(admin_client, invoice)
+        )
+    assert response.status_code == 502
+    assert "did not answer within 0.5 seconds" in response.get_data(as_text=True)
+    db.session.refresh(invoice)
+    assert invoice.status == InvoiceStatus.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("password", "sent"), [(SMTP_PASSWORD, True), ("wrong", False)], ids=["login", "refused"]
+)
+def test_smtp_login(admin_client, app, smtp_server, password, sent):
+    app.config.update(MAIL_USERNAME=SMTP_USER, MAIL_PASSWORD=password)
+    invoice = make_invoice()
+    response = admin_client.post(f"/invoices/{invoice.id}/send", data=dialog(admin_client, invoice))
+    assert response.status_code == (302 if sent else 502)
+    assert len(smtp_server.received) == (1 if sent else 0)
+    if not sent:
+        assert "The mail server refused the login: 535" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"recipients": "ap@acme.example.com, not-an-email"}, "recipients", "not-an-email:"),
+        ({"recipients": " \n "}, "recipients", "Enter at least one email address."),
+        ({"subject": ""}, "subject", "Enter a subject."),
+        ({"body": "  "}, "body", "Enter a message."),
+    ],
+)
+def test_bad_input_is_refused_beside_the_field(
+    admin_client, app, smtp_server, fields, field, message
+):
+    invoice = make_invoice()
+    data = {**dialog(admin_client, invoice), **fields}
+    response = admin_client.post(f"/invoices/{invoice.id}/send", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    error = page[page.index(f'id="{field}-error"') :]
+    assert message in error[: error.index("</small>")]
+    assert smtp_server.received == [] and events(invoice) == []
+
+
+@pytest.mark.parametrize("app_config", [{"MAIL_SERVER": ""}], indirect=False)
+def test_without_a_mail_server_the_email_lands_in_the_outbox(
+    admin_client, app, instance, app_config
+):
+    invoice = make_invoice()
+    form = admin_client.get(f"/invoices/{invoice.id}/send").get_data(as_text=True)
+    assert "No mail server is configured" in form
+    response = admin_client.post(
+        f"/invoices/{invoice.id}/send", data=dialog(admin_client, invoice), follow_redirects=True
+    )
+    assert response.status_code == 200
+    (eml,) = (instance / "outbox").glob("INV-0001-*.eml")
+    page = response.get_data(as_text=True)
+    assert "No mail server is configured" in page and f"outbox/{eml.name}" in page
+    message = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert message["To"] == "ap@acme.example.com, boss@acme.example.com"
+    assert attachment(message) == (
+        "INV-0001.pdf",
+        admin_client.get(f"/invoices/{invoice.id}/pdf").data,
+    )
+    db.session.refresh(invoice)
+    assert invoice.status == InvoiceStatus.SENT
+    assert f"outbox/{eml.name}" in events(invoice)[0].message
+
+
+@pytest.mark.parametrize(
+    ("status", "after", "kind"),
+    [
+        (InvoiceStatus.EXPORTED, InvoiceStatus.SENT, "status"),
+        (InvoiceStatus.SENT, InvoiceStatus.SENT, "sent"),
+        (InvoiceStatus.PAID, InvoiceStatus.PAID, "sent"),
+    ],
+)
+def test_sending_again_is_recorded(admin_client, app, smtp_server, status, after, kind):
+    invoice = make_invoice(status=status)
+    response = admin_client.post(f"/invoices/{invoice.id}/send", data=dialog(admin_client, invoice))
+    assert response.status_code == 302 and len(smtp_server.received) == 1
+    db.session.refresh(invoice)
+    assert invoice.status == after
+    assert [e.kind for e in events(invoice)] == [kind]
+
+
+def test_technicians_may_not_send(tech_client, app, smtp_server):
+    invoice = make_invoice()
+    assert tech_client.get(f"/invoices/{invoice.id}/send").status_code == 403
+    fields = {"recipients": "ap@acme.example.com", "subject": "s", "body": "b"}
+    assert tech_client.post(f"/invoices/{invoice.id}/send", data=fields).status_code == 403
+    assert tech_client.post("/invoices/bulk/send", data={"ids": [invoice.id]}).status_code == 403
+    assert smtp_server.received == []
+    db.session.refresh(invoice)
+    assert invoice.status == InvoiceStatus.DRAFT
+
+
+def test_bulk_send_reports_each_outcome(admin_client, app, smtp_server):
+    smtp_server.refuse.add("gone@beta.example.net")
+    good = make_invoice(number="INV-0001")
+    refused = make_invoice(number="INV-0002", bill_to_emails="gone@beta.example.net")
+    no_email = make_invoice(number="INV-0003", bill_to_emails="")
+    ids = [no_email.id, good.id, refused.id]
+    response = admin_client.post("/invoices/bulk/send", data={"ids": ids})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Sent 1 of 3 invoices" in page
+    rows = {
+        i.number: page[page.index(f'id="bulk-{i.id}"') :].split("</tr>")[0]
+        for i in (good, refused, no_email)
+    }
+    assert (
+        'data-ok="true"' in rows["INV-0001"]
+        and "Sent to ap@acme.example.com, boss@acme.example.com." in rows["INV-0001"]
+    )
+    assert 'data-ok="false"' in rows["INV-0002"] and "550 5.1.1" in rows["INV-0002"]
+    assert (
+        'data-ok="false"' in rows["INV-0003"]
+        and "Enter at least one email address." in rows["INV-0003"]
+    )
+    assert [rcpt for _, rcpt, _ in smtp_server.received] == [
+        ["ap@acme.example.com", "boss@acme.example.com"]
+    ]
+    db.session.expire_all()
+    statuses = {i.number: db.session.get(Invoice, i.id).status for i in (good, refused, no_email)}
+    assert statuses == {"INV-0001": "sent", "INV-0002": "draft", "INV-0003": "draft"}
+    assert [e.kind for e in events(refused)] == ["send_failed"] and events(no_email) == []
+    fragment = admin_client.post(
+        "/invoices/bulk/send", data={"ids": [good.id]}, headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<section id="bulk-results"')
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True, "MAIL_SERVER": ""}])
+def test_sending_needs_the_csrf_token(admin_client, app, instance, app_config):
+    invoice = make_invoice()
+    fields = dialog(admin_client, invoice)
+    page = admin_client.get(f"/invoices/{invoice.id}/send").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert admin_client.post(f"/invoices/{invoice.id}/send", data=fields).status_code == 400
+    assert not (instance / "outbox").exists()
+    response = admin_client.post(
+        f"/invoices/{invoice.id}/send", data={**fields, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert len(list((instance / "outbox").glob("*.eml"))) == 1

@@ -1,0 +1,235 @@
+"""The invoice PDF: its content (read back with pypdf), pagination, the download and the zip."""
+
+import io
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+import pypdf
+import pytest
+from PIL import Image
+
+from billing.invoices import issuer_snapshot, recompute_totals
+from billing.money import format_money
+from billing.pdf import render_invoice_pdf
+from billing.settings import company_locale, get_settings
+from models import Invoice, InvoiceLine, InvoiceStatus, LineKind, db
+from tests.factories import make_customer, make_tax_rate
+
+LINES = [
+    # description, quantity, unit price, discount, tax: None, "sales" or "reduced"
+    ("Managed IT, October", Decimal(1), 90000, 0, "sales"),
+    ("Server reboot (ticket #12)", Decimal("1.5"), 12500, 0, "sales"),
+    ("Patch cable", Decimal(3), 1500, 500, "reduced"),
+    ("Travel (not taxed)", Decimal(1), 4000, 0, None),
+]
+
+
+def make_invoice(
+    number: str = "INV-0001",
+    lines=LINES,
+    status: InvoiceStatus = InvoiceStatus.DRAFT,
+    customer=None,
+    **fields,
+) -> Invoice:
+    """A committed invoice with ``lines``, its issuer snapshot and totals."""
+    settings = get_settings()
+    if not settings.company_name:
+        settings.company_name = "Bright IT LLC"
+        settings.address = "500 Market St\nSan Francisco, CA 94105"
+        settings.tax_id = "EIN 12-3456789"
+        settings.bank_details = "Bank of Example, routing 123456789, account 987654321"
+        settings.invoice_footer = "Thank you for your business."
+    customer = customer or make_customer(
+        name=f"Acme Dental {number}", billing_emails="ap@acme.example.com, boss@acme.example.com"
+    )
+    taxes = {
+        "sales": make_tax_rate(name=f"Sales tax {number}", percent=Decimal("8.25")),
+        "reduced": make_tax_rate(name=f"Reduced {number}", percent=Decimal(5)),
+    }
+    values = dict(
+        number=number,
+        customer=customer,
+        issue_date=date(2026, 10, 31),
+        due_date=date(2026, 11, 30),
+        period_start=date(2026, 10, 1),
+        period_end=date(2026, 10, 31),
+        currency=customer.currency,
+        bill_to_name=customer.name,
+        bill_to_address=customer.address,
+        bill_to_emails=customer.billing_emails,
+        issuer=issuer_snapshot(settings),
+        status=status,
+        notes="PO 4711",
+    )
+    invoice = Invoice(**{**values, **fields})
+    for position, (description, quantity, unit, discount, tax) in enumerate(lines):
+        rate = taxes.get(tax)
+        invoice.lines.append(
+            InvoiceLine(
+                position=position,
+                kind=LineKind.CUSTOM,
+                description=description,
+                quantity=quantity,
+                unit_price_minor=unit,
+                discount_minor=discount,
+                amount_minor=int(quantity * unit) - discount,
+                tax_rate_id=rate.id if rate else None,
+                tax_name=rate.name if rate else "",
+                tax_percent=rate.percent if rate else Decimal(0),
+            )
+        )
+    db.session.add(invoice)
+    recompute_totals(invoice)
+    db.session.commit()
+    return invoice
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """Each page's text, whitespace collapsed (a wrapped description reads as one line)."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def money(minor: int, currency: str = "USD") -> str:
+    return format_money(minor, currency, company_locale(get_settings()))
+
+
+def test_the_pdf_holds_the_whole_invoice(app, client, technician):
+    from tests.conftest import log_in
+
+    invoice = make_invoice()
+    response = log_in(client, technician).get(f"/invoices/{invoice.id}/pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    (text,) = pdf_pages(response.data)
+    for expected in (
+        "INV-0001",
+        "Acme Dental INV-0001",
+        "Bright IT LLC",
+        "EIN 12-3456789",
+        "500 Market St",
+        "Oct 31, 2026",
+        "Oct 1, 2026 – Oct 31, 2026",
+        "Payment due within 30 days, by Nov 30, 2026.",
+        "Bank of Example, routing 123456789",
+        "PO 4711",
+        "Thank you for your business.",
+        "Page 1 of 1",
+    ):
+        assert expected in text, expected
+    for line in invoice.lines:
+        assert line.description in text
+        assert money(line.amount_minor) in text
+    assert money(500) in text  # the discount column shows when a line has one
+    totals = recompute_totals(invoice)
+    assert f"Subtotal {money(totals.subtotal_minor)}" in text
+    for tax in totals.taxes:
+        percent = f"{tax.tax.percent.normalize():f}"
+        assert (
+            f"{tax.tax.name} {percent}% on {money(tax.base_minor)} {money(tax.tax_minor)}" in text
+        )
+    assert f"Total USD {money(invoice.total_minor)}" in text
+    assert money(invoice.total_minor) == "$1,259.22"  # 1,167.50 + 8.25% of 1,087.50 + 5% of 40
+
+
+def test_download_name_inline_and_deterministic(admin_client, app):
+    invoice = make_invoice(number="INV/2026/7")
+    first = admin_client.get(f"/invoices/{invoice.id}/pdf")
+    assert first.headers["Content-Disposition"] == 'attachment; filename="INV-2026-7.pdf"'
+    inline = admin_client.get(f"/invoices/{invoice.id}/pdf?inline=1")
+    assert inline.headers["Content-Disposition"] == 'inline; filename="INV-2026-7.pdf"'
+    assert "private" in first.headers["Cache-Control"]
+    # No timestamp or random /ID: the same invoice gives the same bytes.
+    assert inline.data == first.data
+
+
+def test_pdf_needs_a_login_and_an_invoice(client, admin_client, app):
+    assert admin_client.get("/invoices/999/pdf").status_code == 404
+    admin_client.post("/auth/logout")
+    response = client.get("/invoices/1/pdf")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    ("size", "fmt", "shown"),
+    [((120, 40), "PNG", (120, 40)), ((1500, 500), "GIF", (600, 200)), ((90, 30), "GIF", (90, 30))],
+)
+def test_issuer_is_the_snapshot_and_the_logo_the_current_one(app, size, fmt, shown):
+    invoice = make_invoice()
+    settings = get_settings()
+    settings.company_name = "New Name Inc"
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (31, 95, 191)).save(buffer, fmt)
+    settings.logo, settings.logo_mimetype = buffer.getvalue(), f"image/{fmt.lower()}"
+    db.session.commit()
+    data = render_invoice_pdf(invoice)
+    (text,) = pdf_pages(data)
+    assert "Bright IT LLC" in text and "New Name Inc" not in text
+    (logo,) = pypdf.PdfReader(io.BytesIO(data)).pages[0].images
+    assert logo.image.size == shown  # a large upload is shrunk to what the PDF shows
+
+
+def test_euro_and_narrow_spaces_render(app):
+    settings = get_settings()
+    settings.country = "FR"
+    customer = make_customer(name="Dupont SARL", currency="EUR")
+    invoice = make_invoice(customer=customer, lines=[("Maintenance", Decimal(1), 123456, 0, None)])
+    data = render_invoice_pdf(invoice)
+    (text,) = pdf_pages(data)
+    assert "€" in text and "1 234,56" in text.replace("\u202f", " ").replace("\xa0", " ")
+    fonts = pypdf.PdfReader(io.BytesIO(data)).pages[0]["/Resources"]["/Font"]
+    names = {str(font.get_object()["/BaseFont"]) for font in fonts.values()}
+    assert any("DejaVuSans" in name for name in names), names
+
+
+def test_three_hundred_lines_paginate_with_the_header_on_every_page(app):
+    lines = [
+        (f"Workstation maintenance for seat {i:03d}", Decimal(1), 2500 + i, 0, "sales")
+        for i in range(300)
+    ]
+    invoice = make_invoice(lines=lines)
+    pages = pdf_pages(render_invoice_pdf(invoice))
+    assert len(pages) > 3
+    for number, text in enumerate(pages, start=1):
+        assert "DESCRIPTION QTY UNIT PRICE TAX AMOUNT" in text, number
+        assert f"Page {number} of {len(pages)}" in text
+    assert "Page 2 of" in pages[1]
+    everything = " ".join(pages)
+    for description, *_ in lines:
+        assert everything.count(description) == 1, description  # none lost, none twice
+    assert f"Total USD {money(invoice.total_minor)}" in pages[-1]
+
+
+@pytest.mark.parametrize("user", ["admin_client", "tech_client"])
+def test_bulk_pdf_zips_each_invoice(request, app, user):
+    http = request.getfixturevalue(user)
+    invoices = [make_invoice(number=f"INV-00{n}") for n in (7, 8)]
+    response = http.post("/invoices/bulk/pdf", data={"ids": [i.id for i in invoices]})
+    assert response.status_code == 200
+    assert response.mimetype == "application/zip"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="invoices.zip"'
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        assert archive.namelist() == ["INV-007.pdf", "INV-008.pdf"]
+        for invoice in invoices:
+            pdf = archive.read(f"{invoice.number}.pdf")
+            assert pdf == render_invoice_pdf(invoice)
+            assert invoice.number in pdf_pages(pdf)[0]
+
+
+@pytest.mark.parametrize(
+    ("ids", "status"), [([], 422), (["x"], 422), (["12345"], 404)], ids=["none", "text", "unknown"]
+)
+def test_bulk_pdf_refuses_a_bad_selection(admin_client, app, ids, status):
+    assert admin_client.post("/invoices/bulk/pdf", data={"ids": ids}).status_code == status
+
+
+def test_without_dejavu_the_pdf_falls_back_to_helvetica(app, monkeypatch, tmp_path):
+    monkeypatch.setattr("billing.pdf.DEJAVU_DIR", tmp_path / "no-fonts")
+    customer = make_customer(name="Dupont SARL", currency="EUR")
+    data = render_invoice_pdf(make_invoice(customer=customer))
+    assert "€" in pdf_pages(data)[0]
+    fonts = pypdf.PdfReader(io.BytesIO(data)).pages[0]["/Resources"]["/Font"]
+    names = {str(font.get_object()["/BaseFont"]) for font in fonts.values()}
+    assert names and all("Helvetica" in name for name in names), names
