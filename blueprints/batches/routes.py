@@ -71,7 +71,28 @@ def create():
         context["error"] = error
         return render_template("batches/new.html", **context), error.status_code
     flash(f"Batch {batch.name} saved: {len(batch.invoices)} draft invoices.", "success")
+    _export_to_connected_ledgers(batch)
     return redirect(url_for("batches.detail", batch_id=batch.id))
+
+
+def _export_to_connected_ledgers(batch: InvoiceBatch) -> None:
+    """A saved batch goes to each connected ledger at once; failures stay on the invoices."""
+    from billing.export import export_invoices
+    from blueprints.main.routes import connected_ledgers
+
+    for provider in connected_ledgers():
+        try:
+            outcomes = export_invoices(list(batch.invoices), provider, current_user)
+        except BillingError as error:
+            db.session.rollback()
+            flash(f"Not exported to {provider.value.capitalize()}: {error}", "error")
+            continue
+        db.session.commit()
+        failed = [o.message for o in outcomes if not o.ok]
+        done = len(outcomes) - len(failed)
+        flash(f"{done} invoice(s) exported to {provider.value.capitalize()}.", "success")
+        for message in failed[:10]:
+            flash(message, "error")
 
 
 @bp.route("")

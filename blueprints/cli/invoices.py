@@ -68,3 +68,23 @@ def pdf_command(number: str, out: Path) -> None:
         return
     out.write_bytes(data)
     click.echo(f"Wrote {out} ({len(data):,} bytes).")
+
+
+@invoices_cli.cli.command("export")
+@click.argument("number")
+@click.option("--to", "provider", required=True, type=click.Choice(["quickbooks", "xero"]))
+def export_command(number: str, provider: str) -> None:
+    """Export an invoice to the connected ledger (again: its copy there is updated)."""
+    from billing.export import export_invoices
+    from models import Provider
+
+    invoice = _invoice(number)
+    try:
+        (outcome,) = export_invoices([invoice], Provider(provider), None)
+    except BillingError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    if not outcome.ok:
+        raise click.ClickException(outcome.message)
+    click.echo(outcome.message)

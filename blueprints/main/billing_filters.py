@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager
 from werkzeug.datastructures import MultiDict
 
 from billing.clock import today as billing_today
-from models import Customer, Invoice, InvoiceStatus, db
+from models import Customer, ExportState, Invoice, InvoiceExport, InvoiceStatus, db
 
 PAGE_SIZE = 50
 SEARCH_MAX = 100
@@ -92,6 +92,16 @@ def filter_search(query: Select, value: str) -> Select | None:
     )
 
 
+def filter_export(query: Select, value: str) -> Select | None:
+    """``failed``: invoices whose last export to a ledger failed."""
+    if value != "failed":
+        return None
+    failed = select(InvoiceExport.id).where(
+        InvoiceExport.invoice_id == Invoice.id, InvoiceExport.state == ExportState.FAILED
+    )
+    return query.where(failed.exists())
+
+
 FILTERS: dict[str, FilterFunction] = {
     "q": filter_search,
     "status": filter_status,
@@ -99,6 +109,7 @@ FILTERS: dict[str, FilterFunction] = {
     "batch": filter_batch,
     "from": filter_issued_from,
     "to": filter_issued_to,
+    "export": filter_export,
 }
 
 

@@ -34,7 +34,15 @@ from blueprints.main.billing_filters import (
     read_filters,
     totals_of,
 )
-from models import Customer, Invoice, InvoiceBatch, InvoiceStatus, db
+from models import (
+    AccountingConnection,
+    Customer,
+    Invoice,
+    InvoiceBatch,
+    InvoiceStatus,
+    Provider,
+    db,
+)
 
 STATUSES = list(InvoiceStatus)
 BATCH_CHOICES = 200  # the newest batches offered in the batch filter
@@ -120,6 +128,14 @@ def billing():
     return response
 
 
+def connected_ledgers() -> list[Provider]:
+    """The ledgers connected and usable for export, for the export buttons."""
+    rows = db.session.execute(
+        select(AccountingConnection.provider).where(AccountingConnection.tenant_id != "")
+    )
+    return [provider for (provider,) in rows]
+
+
 def _choices(batch: str | None) -> dict:
     """What the full page adds around the results: the filter choices and the bulk URLs."""
     # The newest batches, and the one filtered on even if older, so the form keeps it.
@@ -135,6 +151,7 @@ def _choices(batch: str | None) -> dict:
         "batches": sorted(batches, key=lambda row: -row.id),
         "statuses": STATUSES,
         "overdue": OVERDUE,
+        "ledgers": connected_ledgers(),
         "bulk_urls": {
             **{name: _url_or_path(*target) for name, target in BULK_ENDPOINTS.items()},
             "status": url_for("main.bulk_status"),

@@ -1,0 +1,83 @@
+"""Exporting invoices to the connected ledger: one invoice, or the ones ticked on the list."""
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from billing.errors import BillingError
+from billing.export import export_invoices
+from blueprints.auth.access import admin_required
+from blueprints.invoices import bp
+from blueprints.main.routes import connected_ledgers
+from models import Invoice, InvoiceExport, Provider, db
+
+
+@bp.app_context_processor
+def ledger_context() -> dict:
+    """``connected_ledgers()`` for the export buttons of the invoice page."""
+    return {"connected_ledgers": connected_ledgers}
+
+
+def _provider() -> Provider:
+    try:
+        return Provider(request.values.get("to", ""))
+    except ValueError:
+        abort(400, "Choose quickbooks or xero.")
+
+
+def _run(invoices: list[Invoice], provider: Provider) -> None:
+    try:
+        outcomes = export_invoices(invoices, provider, current_user)
+    except BillingError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return
+    db.session.commit()
+    done = [o for o in outcomes if o.ok]
+    if done:
+        flash(f"{len(done)} invoice(s) exported to {provider.value.capitalize()}.", "success")
+    for outcome in outcomes:
+        if not outcome.ok:
+            flash(outcome.message, "error")
+
+
+@bp.route("/<int:invoice_id>/export", methods=["POST"])
+@admin_required
+def export(invoice_id: int):
+    """Export one invoice (again: the ledger copy is updated, never duplicated)."""
+    invoice = db.get_or_404(Invoice, invoice_id)
+    _run([invoice], _provider())
+    return redirect(url_for("invoices.detail", invoice_id=invoice.id))
+
+
+@bp.route("/bulk/export", methods=["POST"])
+@admin_required
+def bulk_export():
+    """Export the ticked invoices with the ledger's batch form."""
+    provider = _provider()
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    invoices = list(
+        db.session.scalars(
+            select(Invoice)
+            .where(Invoice.id.in_(ids))
+            .options(
+                selectinload(Invoice.lines),
+                selectinload(Invoice.exports),
+                selectinload(Invoice.customer),
+            )
+            .order_by(Invoice.number)
+        )
+    )
+    if not invoices:
+        flash("Tick the invoices to export first.", "error")
+    else:
+        _run(invoices, provider)
+    target = request.form.get("next", "")
+    safe = target.startswith("/") and not target.startswith("//")
+    return redirect(target if safe else url_for("main.billing"))
+
+
+def last_exports(invoice: Invoice) -> list[InvoiceExport]:
+    """The invoice's copy in each ledger (or the error of its last try)."""
+    return sorted(invoice.exports, key=lambda e: e.provider.value)

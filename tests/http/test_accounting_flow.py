@@ -1,0 +1,147 @@
+"""Through the app: connect Xero and QuickBooks (full redirect flow), export, see failures."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+from urllib.parse import urlparse
+
+import pytest
+import sqlalchemy as sa
+
+from billing.clock import utcnow
+from models import (
+    AccountingConnection,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    LedgerMapping,
+    LineKind,
+    Provider,
+    db,
+)
+from tests.factories import make_customer
+from tests.fakes.quickbooks import FakeQuickBooks
+from tests.fakes.xero import FakeXero
+
+
+@pytest.fixture(scope="module")
+def xero():
+    with FakeXero() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def qbo():
+    with FakeQuickBooks() as fake:
+        yield fake
+
+
+@pytest.fixture
+def app_config(xero, qbo):
+    xero.reset()
+    qbo.reset()
+    return {**xero.env(), **qbo.settings()}
+
+
+def _follow_oauth(client, provider: str) -> str:
+    """Click Connect, let the fake approve, come back through the callback; the final page."""
+    response = client.post(f"/admin/accounting/{provider}/connect")
+    assert response.status_code == 302
+    import requests
+
+    approved = requests.get(response.location, allow_redirects=False, timeout=5)
+    assert approved.status_code in (302, 303)
+    back = urlparse(approved.headers["Location"])
+    callback = client.get(f"{back.path}?{back.query}")
+    assert callback.status_code == 302, callback.data
+    return client.get(callback.location).get_data(as_text=True)
+
+
+def test_connect_xero_and_quickbooks_through_the_redirect_flow(admin_client, xero, qbo):
+    page = _follow_oauth(admin_client, "xero")
+    assert "Xero is connected to" in page
+    page = _follow_oauth(admin_client, "quickbooks")
+    assert "QuickBooks Online is connected" in page
+    connections = db.session.scalars(sa.select(AccountingConnection)).all()
+    assert {c.provider for c in connections} == {Provider.XERO, Provider.QUICKBOOKS}
+    raw = db.session.execute(sa.text("SELECT refresh_token FROM accounting_connections")).all()
+    assert all(row[0] not in {c.refresh_token for c in connections} for row in raw)  # encrypted
+
+
+def _draft(number="INV-0001") -> Invoice:
+    customer = make_customer(name="Acme Dental")
+    invoice = Invoice(
+        number=number,
+        customer=customer,
+        issue_date=date(2026, 11, 2),
+        due_date=date(2026, 12, 2),
+        currency="USD",
+        bill_to_name=customer.name,
+        subtotal_minor=15000,
+        total_minor=15000,
+    )
+    invoice.lines = [
+        InvoiceLine(kind=LineKind.CUSTOM, description="Onboarding", quantity=Decimal(1),
+                    unit_price_minor=15000, amount_minor=15000)
+    ]  # fmt: skip
+    db.session.add(invoice)
+    db.session.commit()
+    return invoice
+
+
+def _connect_xero(xero) -> None:
+    token = xero.issue_token()
+    connection = AccountingConnection(
+        provider=Provider.XERO,
+        tenant_id="fe79f7dd-b6d4-4a92-ba7b-538af6289c58",
+        company_name="Demo",
+        access_token=token["access_token"],
+        refresh_token=token["refresh_token"],
+        expires_at=utcnow() + timedelta(minutes=20),
+    )
+    db.session.add(connection)
+    db.session.flush()
+    for kind, key, value in (("item", "default", "200"), ("tax", "none", "NONE")):
+        db.session.add(
+            LedgerMapping(connection_id=connection.id, kind=kind, local_key=key, external_id=value)
+        )
+    db.session.commit()
+
+
+def test_export_from_the_invoice_page_and_the_list(admin_client, xero):
+    invoice = _draft()
+    _connect_xero(xero)
+    page = admin_client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    assert "Export to Xero" in page
+    response = admin_client.post(f"/invoices/{invoice.id}/export", data={"to": "xero"})
+    assert response.status_code == 302
+    page = admin_client.get(response.location).get_data(as_text=True)
+    assert "exported to Xero" in page and "In Xero as INV-0001" in page
+    db.session.expire_all()
+    assert db.session.get(Invoice, invoice.id).status == InvoiceStatus.EXPORTED
+    assert [i["InvoiceNumber"] for i in xero.invoices()] == ["INV-0001"]
+
+
+def test_a_rate_limited_export_is_shown_and_listed_as_failed(admin_client, xero):
+    invoice = _draft()
+    _connect_xero(xero)
+    xero.fail_next(429, path="/api.xro/2.0/Contacts")
+    response = admin_client.post(f"/invoices/{invoice.id}/export", data={"to": "xero"})
+    page = admin_client.get(response.location).get_data(as_text=True)
+    assert "The last export to Xero failed" in page
+    db.session.expire_all()
+    assert db.session.get(Invoice, invoice.id).status == InvoiceStatus.DRAFT
+    listed = admin_client.get("/billing?export=failed").get_data(as_text=True)
+    assert "INV-0001" in listed
+    assert "INV-0001" not in admin_client.get("/billing?export=failed&q=nothing").get_data(
+        as_text=True
+    )
+
+
+def test_cli_export(app, runner, xero):
+    _draft()
+    _connect_xero(xero)
+    result = runner.invoke(args=["invoices", "export", "INV-0001", "--to", "xero"])
+    assert result.exit_code == 0, result.output
+    assert "exported to Xero" in result.output
+    missing = runner.invoke(args=["invoices", "export", "INV-0001", "--to", "quickbooks"])
+    assert missing.exit_code == 1 and "Connect Quickbooks" in missing.output
