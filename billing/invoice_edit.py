@@ -5,8 +5,8 @@ all of its input before it touches the session, then recomputes the totals and r
 ``edited`` event. Nothing is committed here: on any error the caller rolls back.
 
 A line's amount is ``round half-up(quantity x unit price) - discount``, in integers only
-(quantity in thousandths). Money columns are 32-bit integers, so a line and an invoice stay
-below :data:`MAX_MINOR` minor units.
+(quantity in thousandths). A line and an invoice stay at most :data:`MAX_MINOR` minor units,
+far inside the 64-bit money columns even summed over thousands of lines.
 """
 
 from dataclasses import dataclass
@@ -40,7 +40,7 @@ MAX_REFERENCE = 100
 MAX_NOTES = 5000
 MAX_REASON = 500
 MAX_QUANTITY = Decimal(1_000_000)
-MAX_MINOR = 2**31 - 1  # the money columns are INTEGER on PostgreSQL
+MAX_MINOR = 10**15
 EDITED = ("description", "quantity", "unit price", "discount", "tax")
 
 
@@ -160,10 +160,7 @@ def _unit_price(text: str, product: Product | None, currency: str) -> int:
         return product.unit_price_minor
     if not (text or "").strip():
         raise ValidationFailed("Enter the unit price.", "unit_price")
-    price = parse_amount(text, currency, field="unit_price")
-    if price > MAX_MINOR:
-        raise ValidationFailed("That price is too large.", "unit_price")
-    return price
+    return parse_amount(text, currency, field="unit_price")
 
 
 def _tax(invoice: Invoice, tax_rate_id: int | None, line: InvoiceLine | None):

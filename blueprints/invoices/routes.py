@@ -192,7 +192,8 @@ def edited_response(body: str, invoice: Invoice, notice: str = "", **headers):
     if notice:
         flash(notice, "warning")
         extra += render_string(FLASH_OOB)
-    return htmx_response(body + extra, trigger=CHANGED, **headers)
+    # In a <template>, so that they parse whole even after a table row (htmx unwraps it).
+    return htmx_response(f"{body}<template>{extra}</template>", trigger=CHANGED, **headers)
 
 
 @bp.route("/<int:invoice_id>")

@@ -105,9 +105,13 @@ def test_a_product_priced_in_another_currency_needs_a_price(invoice):
     assert saved.line.description == "Router" and saved.line.unit_price_minor == 12000
 
 
-def test_an_invoice_cannot_total_more_than_its_columns_hold(invoice):
-    add_line(invoice, LineInput("Big", "1", str(Decimal(MAX_MINOR - 100) / 100)))
-    with pytest.raises(ValidationFailed, match="too large"):
+def test_a_line_and_an_invoice_stay_within_the_limit(invoice):
+    with pytest.raises(ValidationFailed, match="comes to too much") as caught:
+        add_line(invoice, LineInput("Huge", "999999", "999999999"))
+    assert caught.value.field == "quantity"
+    add_line(invoice, LineInput("Big", "100", "99999999999.99"))
+    assert invoice.total_minor == MAX_MINOR - 100
+    with pytest.raises(ValidationFailed, match="total would be too large"):
         add_line(invoice, LineInput("Too much", "1", "1.01"))
 
 
