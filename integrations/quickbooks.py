@@ -21,6 +21,7 @@ from typing import Any
 
 import requests
 
+from integrations.exact_json import encode_json
 from integrations.ledger_errors import (
     AccessDenied,
     AuthExpired,
@@ -38,24 +39,6 @@ PAGE_SIZE = 1000  # the largest MAXRESULTS QuickBooks accepts
 BATCH_REQUEST_ID_MAX = 36
 BATCH_BID_MAX = 10  # when a requestid is sent with the batch
 CENT = Decimal("0.01")
-
-
-def encode_json(value: Any) -> str:
-    """JSON text with ``Decimal`` as exact numbers; ``float`` is refused (money must be exact)."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"not a finite amount: {value}")
-        return format(value, "f")
-    if isinstance(value, float):
-        raise TypeError("floats are not accepted in QuickBooks payloads; use Decimal")
-    if value is None or isinstance(value, bool | int | str):
-        return json.dumps(value)
-    if isinstance(value, Mapping):
-        items = (f"{json.dumps(str(k))}:{encode_json(v)}" for k, v in value.items())
-        return "{" + ",".join(items) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(encode_json(v) for v in value) + "]"
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _decimal(value: Any, name: str) -> Decimal:

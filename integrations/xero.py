@@ -21,6 +21,7 @@ from typing import Any
 
 import requests
 
+from integrations.exact_json import encode_json
 from integrations.ledger_errors import (
     AccessDenied,
     AuthExpired,
@@ -35,26 +36,6 @@ PROVIDER = "xero"
 DEFAULT_TIMEOUT = 30.0
 NAMES_PER_LOOKUP = 20  # contact names OR-ed into one where clause
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
-
-
-def encode_json(value: Any) -> str:
-    """JSON text with ``Decimal`` as exact numbers and dates as ``YYYY-MM-DD``; floats refused."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"not a finite amount: {value}")
-        return format(value, "f")
-    if isinstance(value, float):
-        raise TypeError("floats are not accepted in Xero payloads; use Decimal")
-    if value is None or isinstance(value, bool | int | str):
-        return json.dumps(value)
-    if isinstance(value, datetime | date):
-        return json.dumps(value.isoformat())
-    if isinstance(value, Mapping):
-        items = (f"{json.dumps(str(k))}:{encode_json(v)}" for k, v in value.items())
-        return "{" + ",".join(items) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(encode_json(v) for v in value) + "]"
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def quote_where(value: str) -> str:
