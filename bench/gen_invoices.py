@@ -15,9 +15,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from bench import gen_lines as gl
-from bench.gen_catalog import Catalog, Con, at
 from bench.gen_db import insert_rows
-from bench.gen_work import Tick, is_block, months_of, spread
+from bench.gen_model import Catalog, Con, at, spread
+from bench.gen_work import Tick, is_block, months_of
 from billing.numbering import format_number
 from billing.periods import Period
 from models import (

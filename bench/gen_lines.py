@@ -11,7 +11,7 @@ import random
 from datetime import date
 
 from bench import gen_text as text
-from bench.gen_catalog import Catalog, Con, Tax, fx
+from bench.gen_model import Catalog, Con, Tax, fx
 from bench.gen_work import Tick, billed_minutes, is_block, is_hourly
 from billing.lines import PERCENT_SCALE, format_minutes
 from billing.money import div_half_up

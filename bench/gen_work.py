@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from bench import gen_text as text
-from bench.gen_catalog import BLOCK_KINDS, HOURLY_KINDS, Catalog, Con, Tax, at, fx
 from bench.gen_db import insert_rows
+from bench.gen_model import BLOCK_KINDS, HOURLY_KINDS, Catalog, Con, Tax, at, fx, spread
 from billing import demo_data
 from billing.demo import month_start
 from models import ContractType, Expense, Ticket, TicketStatus, TimeEntry
@@ -37,21 +37,6 @@ class Tick:
     entries: list[tuple] = field(default_factory=list)
     expenses: list[tuple] = field(default_factory=list)
     batch_id: int | None = None
-
-
-def spread(rng: random.Random, total: int, count: int, minimum: int = 0) -> list[int]:
-    """``total`` split over ``count`` parts of at least ``minimum``, unevenly but exactly."""
-    if count <= 0:
-        return []
-    rest = total - minimum * count
-    if rest < 0:
-        raise ValueError(f"cannot split {total} into {count} parts of at least {minimum}")
-    weights = [rng.random() ** 2 + 0.05 for _ in range(count)]
-    scale = rest / sum(weights)
-    parts = [int(w * scale) for w in weights]
-    for index in rng.sample(range(count), rest - sum(parts)):  # fewer than count by flooring
-        parts[index] += 1
-    return [minimum + p for p in parts]
 
 
 def months_of(start: date, today: date) -> list[tuple[date, date]]:

@@ -35,7 +35,7 @@ from models import (
 )
 
 # Any row in these means the database is in use: generate() refuses to touch it.
-MUST_BE_EMPTY = (Customer, Invoice, InvoiceBatch, Ticket, *CATALOG_TABLES)
+MUST_BE_EMPTY = tuple(dict.fromkeys((Customer, Invoice, InvoiceBatch, Ticket, *CATALOG_TABLES)))
 ID_TABLES = (*CATALOG_TABLES, Ticket, TimeEntry, Expense, InvoiceBatch, Invoice, InvoiceLine,
              ContractCharge, BlockLedgerEntry, InvoiceEvent)  # fmt: skip
 

@@ -7,9 +7,10 @@ def register_blueprints(app: Flask) -> None:
     """Register every blueprint, the template helpers and the login gate."""
     from blueprints import admin, auth, batches, cli, errors, invoices, main, templating, work
     from blueprints.cli.batches import batches_cli
+    from blueprints.cli.bench import bench_cli
     from blueprints.cli.invoices import invoices_cli
 
     web = (auth.bp, errors.bp, main.bp, work.bp, batches.bp, invoices.bp, admin.bp)
-    for bp in (*web, cli.users_cli, cli.demo_cli, batches_cli, invoices_cli):
+    for bp in (*web, cli.users_cli, cli.demo_cli, batches_cli, invoices_cli, bench_cli):
         app.register_blueprint(bp)
     templating.init_app(app)
