@@ -1,7 +1,8 @@
 """The invoice PDF: a pure function of the invoice (and the current logo) over a dedicated template.
 
-xhtml2pdf renders ``templates/invoices/pdf.html``. Rendering is deterministic: the same invoice
-gives the same bytes, so an email's attachment is the download, byte for byte.
+xhtml2pdf renders ``templates/invoices/pdf.html`` in one layout pass; the footer with its "Page X
+of Y" is stamped on afterwards (billing/pdf_footer.py). Rendering is deterministic: the same
+invoice gives the same bytes, so an email's attachment is the download, byte for byte.
 """
 
 import base64
@@ -27,6 +28,7 @@ from billing.catalog import percent_text
 from billing.errors import BillingError
 from billing.invoices import tax_summary
 from billing.money import format_money
+from billing.pdf_footer import stamp_footer
 from billing.settings import company_locale, get_settings
 from models import Invoice, Settings
 
@@ -72,12 +74,15 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
 
     :raise PdfFailed: xhtml2pdf reported an error.
     """
-    html = render_template("invoices/pdf.html", **pdf_context(invoice, get_settings()))
+    context = pdf_context(invoice, get_settings())
+    html = render_template("invoices/pdf.html", **context)
     out = BytesIO()
     status = pisa.CreatePDF(html, dest=out, resource_policy=_policy(), encoding="utf-8")
     if status.err:
         raise PdfFailed(f"The PDF of invoice {invoice.number} could not be made ({status.err}).")
-    return out.getvalue()
+    footer = f"{context['issuer'].get('company_name') or ''} · Invoice {invoice.number}"
+    font = context["font"]
+    return stamp_footer(out.getvalue(), footer, font["regular"] if font else None)
 
 
 def pdf_context(invoice: Invoice, settings: Settings) -> dict[str, Any]:

@@ -233,3 +233,72 @@ def test_without_dejavu_the_pdf_falls_back_to_helvetica(app, monkeypatch, tmp_pa
     fonts = pypdf.PdfReader(io.BytesIO(data)).pages[0]["/Resources"]["/Font"]
     names = {str(font.get_object()["/BaseFont"]) for font in fonts.values()}
     assert names and all("Helvetica" in name for name in names), names
+
+
+def footer_runs(data: bytes) -> list[list[tuple[str, float, float, float]]]:
+    """Per page, the footer's text runs: (text, x where it starts, baseline y, font size)."""
+    pages = []
+    for page in pypdf.PdfReader(io.BytesIO(data)).pages:
+        runs = []
+
+        def visit(text, cm, tm, font, size, runs=runs):
+            x, y = cm[4] + tm[4] * cm[0], cm[5] + tm[5] * cm[3]
+            if text.strip() and y < 2.2 * 72 / 2.54:  # inside the bottom margin
+                runs.append((text.strip(), x, y, size))
+
+        page.extract_text(visitor_text=visit)
+        pages.append(runs)
+    return pages
+
+
+@pytest.mark.parametrize(("country", "width"), [("US", 612), ("FR", 595.28)])
+def test_every_page_has_its_footer_in_the_bottom_margin(app, country, width):
+    get_settings().country = country
+    lines = [(f"Seat {i:03d}", Decimal(1), 2500, 0, "sales") for i in range(80)]
+    data = render_invoice_pdf(make_invoice(lines=lines))
+    pages = footer_runs(data)
+    assert len(pages) >= 2
+    for number, runs in enumerate(pages, start=1):
+        texts = [text for text, *_ in runs]
+        assert texts == ["Bright IT LLC · Invoice INV-0001", f"Page {number} of {len(pages)}"]
+        (_, left, y, size), (right_text, right, y2, _) = runs
+        assert size == 7.5 and y == pytest.approx(y2)
+        assert left == pytest.approx(1.5 * 72 / 2.54, abs=0.1)  # the page's left margin
+        assert right > width / 2  # flush right, not after the company's name
+
+
+def test_a_long_invoice_is_the_same_bytes_every_time(app):
+    lines = [(f"Seat {i:03d}", Decimal(1), 2500 + i, 0, "sales") for i in range(120)]
+    invoice = make_invoice(lines=lines)
+    first = render_invoice_pdf(invoice)
+    assert len(pdf_pages(first)) > 1
+    assert render_invoice_pdf(invoice) == first
+
+
+def test_the_body_is_laid_out_once(app, monkeypatch):
+    # "of Y" used to come from <pdf:pagecount>, which makes xhtml2pdf lay everything out twice.
+    from reportlab.platypus.doctemplate import BaseDocTemplate
+
+    passes = []
+    build = BaseDocTemplate.build
+
+    def counting_build(self, *args, **kwargs):
+        passes.append(self)
+        return build(self, *args, **kwargs)
+
+    monkeypatch.setattr(BaseDocTemplate, "build", counting_build)
+    lines = [(f"Seat {i:03d}", Decimal(1), 2500, 0, "sales") for i in range(80)]
+    data = render_invoice_pdf(make_invoice(lines=lines))
+    assert len(passes) == 1
+    assert "Page 2 of" in pdf_pages(data)[1]
+
+
+def test_the_footer_is_in_dejavu_on_every_page(app):
+    get_settings().company_name = "Ürün Bilişim A.Ş."
+    lines = [(f"Seat {i:03d}", Decimal(1), 2500, 0, None) for i in range(80)]
+    data = render_invoice_pdf(make_invoice(lines=lines))
+    for page, text in zip(pypdf.PdfReader(io.BytesIO(data)).pages, pdf_pages(data), strict=True):
+        assert "Ürün Bilişim A.Ş. · Invoice INV-0001" in text
+        fonts = page["/Resources"]["/Font"]
+        names = {str(font.get_object()["/BaseFont"]) for font in fonts.values()}
+        assert any("DejaVuSans" in name for name in names), names
