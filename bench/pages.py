@@ -6,10 +6,12 @@ admin, as a browser's request would; the timing covers the whole Flask request.
 
 from __future__ import annotations
 
+import time
+
 import sqlalchemy as sa
 from flask import Flask
 
-from bench.harness import Stats, bench_app, ensure_bench_user, timed
+from bench.harness import Stats, bench_app, ensure_bench_user
 
 RUNS = 30
 WARMUP = 5
@@ -25,7 +27,8 @@ def billing_views(app: Flask) -> dict[str, str]:
     word = max(name.split(), key=len, default="a")[:6].lower()
     return {
         "Billing page, first page": "/billing",
-        "Billing page, status filter (paid)": "/billing?status=paid",
+        "Billing page, status filter (sent)": "/billing?status=sent",
+        "Billing page, status filter (paid: most invoices)": "/billing?status=paid",
         f"Billing page, search ({word!r})": f"/billing?q={word}",
     }
 
@@ -47,16 +50,31 @@ def _get(client, path: str) -> None:
     response.close()
 
 
-def page_times(url: str, big_invoice_id: int, runs: int = RUNS) -> dict[str, Stats]:
-    """Server time of each Billing page view and of the big invoice's page."""
-    app = bench_app(url)
-    client = logged_in_client(app)
-    paths = {**billing_views(app), "Invoice page, 300 lines": f"/invoices/{big_invoice_id}"}
-    results = {}
-    for label, path in paths.items():
-        results[label] = timed(lambda p=path: _get(client, p), runs, WARMUP)
-    with app.app_context():
-        from models import db
+def page_times(small, large, runs: int = RUNS) -> tuple[dict[str, Stats], dict[str, Stats]]:
+    """Server time of each Billing page view and of the 300-line invoice's page, per dataset.
 
-        db.engine.dispose()
-    return results
+    Requests to the two datasets alternate, so that both sizes share the machine's conditions
+    (other processes, CPU frequency) and their ratio is fair even on a busy machine.
+    """
+    apps = [bench_app(d.url) for d in (small, large)]
+    clients = [logged_in_client(app) for app in apps]
+    views = billing_views(apps[1])
+    paths = [
+        {**views, "Invoice page, 300 lines": f"/invoices/{d.big_invoice_id}"}
+        for d in (small, large)
+    ]
+    samples: list[dict[str, list[float]]] = [{}, {}]
+    for label in paths[0]:
+        for round_ in range(WARMUP + runs):
+            for side in (0, 1):
+                started = time.perf_counter()
+                _get(clients[side], paths[side][label])
+                if round_ >= WARMUP:
+                    samples[side].setdefault(label, []).append(time.perf_counter() - started)
+    for app in apps:
+        with app.app_context():
+            from models import db
+
+            db.engine.dispose()
+    small_stats, large_stats = ({k: Stats.of(v) for k, v in side.items()} for side in samples)
+    return small_stats, large_stats

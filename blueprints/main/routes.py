@@ -34,6 +34,7 @@ from blueprints.main.billing_filters import (
     read_filters,
     totals_of,
 )
+from blueprints.main.list_format import id_link, list_date, list_money, options
 from models import (
     AccountingConnection,
     Customer,
@@ -43,6 +44,9 @@ from models import (
     Provider,
     db,
 )
+
+bp.add_app_template_filter(list_money)
+bp.add_app_template_filter(list_date)
 
 STATUSES = list(InvoiceStatus)
 BATCH_CHOICES = 200  # the newest batches offered in the batch filter
@@ -114,7 +118,7 @@ def billing():
         "default_sort": DEFAULT_SORT,
         "today": billing_today(),
         "billing_url": billing_url,
-        "invoice_links": "invoices.detail" in current_app.view_functions,
+        **_row_links(),
     }
     fragment = htmx and not htmx.boosted and not htmx.history_restore_request
     if fragment:
@@ -122,10 +126,18 @@ def billing():
         # The form sends its empty fields too; the address bar gets the tidy URL instead.
         response.headers["HX-Push-Url"] = billing_url()
     else:
-        choices = _choices(filters.get("batch"))
+        choices = _choices(filters)
         response = make_response(render_template("main/billing.html", **context, **choices))
     response.vary.add("HX-Request")
     return response
+
+
+def _row_links() -> dict[str, str]:
+    """The invoice and batch links of the rows, built once per page rather than per row."""
+    invoice_base = "/invoices/"  # until the invoices blueprint exists
+    if "invoices.detail" in current_app.view_functions:
+        invoice_base = id_link("invoices.detail", "invoice_id") or ""
+    return {"invoice_base": invoice_base, "batch_base": id_link("batches.detail", "batch_id") or ""}
 
 
 def connected_ledgers() -> list[Provider]:
@@ -136,19 +148,19 @@ def connected_ledgers() -> list[Provider]:
     return [provider for (provider,) in rows]
 
 
-def _choices(batch: str | None) -> dict:
+def _choices(filters: dict[str, str]) -> dict:
     """What the full page adds around the results: the filter choices and the bulk URLs."""
+    batch = filters.get("batch")
     # The newest batches, and the one filtered on even if older, so the form keeps it.
     batches = db.session.execute(
         select(InvoiceBatch.id, InvoiceBatch.name)
         .order_by((InvoiceBatch.id == int(batch or 0)).desc(), InvoiceBatch.id.desc())
         .limit(BATCH_CHOICES)
     ).all()
+    customers = db.session.execute(select(Customer.id, Customer.name).order_by(Customer.name))
     return {
-        "customers": db.session.execute(
-            select(Customer.id, Customer.name).order_by(Customer.name)
-        ).all(),
-        "batches": sorted(batches, key=lambda row: -row.id),
+        "customer_options": options(customers, filters.get("customer")),
+        "batch_options": options(sorted(batches, key=lambda row: -row.id), batch),
         "statuses": STATUSES,
         "overdue": OVERDUE,
         "ledgers": connected_ledgers(),

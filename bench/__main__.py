@@ -1,0 +1,111 @@
+"""``python -m bench`` (``make bench``): measure everything, print it, write bench/results.md.
+
+SQLite always; PostgreSQL too when ``BENCH_DATABASE_URL`` names a server (scratch databases
+are created on it for the run and dropped). ``--only pages,throughput,batch,pdf,export``
+measures some sections; ``--output`` writes elsewhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from bench import report
+from bench.harness import BENCH_DIR, machine
+
+SECTIONS = ("pages", "throughput", "batch", "pdf", "export")
+
+
+def log(message: str) -> None:
+    """Progress on stderr (stdout gets the tables)."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def run_backend(name: str, wanted: set[str], datasets, pg_url: str | None) -> list:
+    """Every wanted section on one backend; ``datasets`` gives (small, large) Dataset objects."""
+    from bench.batch import batch_figures
+    from bench.datasets import scratch_copy
+    from bench.export import export_figures
+    from bench.pages import page_times
+    from bench.pdf import pdf_times
+    from bench.throughput import throughput
+
+    small, large = datasets
+    sections = []
+    if "pages" in wanted:
+        log(f"{name}: page server times")
+        times = page_times(small, large)
+        sizes = (small.counts["invoices"], large.counts["invoices"])
+        sections.append(report.page_section(*times, sizes))
+    if "throughput" in wanted:
+        log(f"{name}: throughput under gunicorn")
+        result = throughput(large.url, worker_class="gthread")
+        sections.append(report.throughput_section(result, f"{large.counts['invoices']:,}"))
+    if "batch" in wanted:
+        log(f"{name}: batch preview and save")
+        sections.append(report.batch_section(batch_figures(pg_url)))
+    if "pdf" in wanted:
+        log(f"{name}: PDFs")
+        sections.append(report.pdf_section(pdf_times(large.url, large.big_invoice_id)))
+    if "export" in wanted:
+        log(f"{name}: export to the fake ledgers")
+        if pg_url is None:
+            with scratch_copy(small) as url:
+                sections.append(report.export_section(export_figures(url)))
+        else:
+            sections.append(report.export_section(export_figures(small.url)))
+    return sections
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmarks and write the results."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    parser.add_argument("--output", type=Path, default=BENCH_DIR / "results.md")
+    args = parser.parse_args(argv)
+    wanted = {s.strip() for s in args.only.split(",") if s.strip()}
+    unknown = wanted - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    from bench.datasets import postgres_database, postgres_dataset, sqlite_dataset
+
+    backends = {}
+    notes = [
+        "Server times are medians and 95th percentiles over 30 requests after 5 warm-up ones; "
+        "other figures are medians over several runs after a warm-up.",
+        "Timings compared with each other (the two sizes; the three throughput routes) were "
+        "measured in the same run.",
+    ]
+    if os.environ.get("BENCH_SHARED_MACHINE"):
+        notes.append(os.environ["BENCH_SHARED_MACHINE"])
+    need_data = wanted & {"pages", "throughput", "pdf", "export"}
+    small = large = None
+    if need_data:
+        small, large = sqlite_dataset("1k", log), sqlite_dataset("100k", log)
+    backends["SQLite"] = run_backend("SQLite", wanted, (small, large), None)
+    pg = os.environ.get("BENCH_DATABASE_URL")
+    if pg:
+        with ExitStack() as stack:
+            if need_data:
+                small_url = stack.enter_context(postgres_database(pg, "1k"))
+                large_url = stack.enter_context(postgres_database(pg, "100k"))
+                small = postgres_dataset(small_url, "1k", log)
+                large = postgres_dataset(large_url, "100k", log)
+            backends["PostgreSQL"] = run_backend("PostgreSQL", wanted, (small, large), pg)
+    info = machine()
+    info["Backends"] = ", ".join(backends) + (" (BENCH_DATABASE_URL)" if pg else "")
+    text = report.document(info, backends, notes)
+    args.output.write_text(text)
+    print(text)
+    log(f"Wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""The results as markdown: one table per section, each figure beside its target.
+
+A figure that misses its target is followed by why, and by what would meet it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+PAGE_TARGET_SECONDS = 0.030
+PAGE_GROWTH_MAX = 1.5
+FLOOR_RATIO_MIN = 0.5
+SAVE_TARGET_SECONDS = 5.0
+PDF_TARGETS = {"1 page": 0.3, "300 lines": 3.0}
+
+# Why a figure can miss its target, and what would meet it; shown only for misses.
+WHY = {
+    "search": (
+        "A search is a substring match (`LIKE '%text%'`) on invoice numbers, which no B-tree "
+        "index can serve: the invoices are scanned, and their totals summed, so the time grows "
+        "with the table. A trigram index would meet it: SQLite FTS5 with the trigram tokenizer "
+        "(an external-content table kept by triggers), PostgreSQL `pg_trgm` (GIN) on "
+        "`invoices.number`; or searching numbers by prefix only."
+    ),
+    "status": (
+        "The totals of a filtered list cover every matching invoice (the tests require it), so "
+        "a status that most invoices have (Paid) sums most of the table, even from the covering "
+        "index `(status, currency, total_minor)`. A totals table per status and currency kept by "
+        "triggers would make it constant; or totals loaded after the rows (htmx `load`)."
+    ),
+    "first": (
+        "The first page reads 51 rows through the natural-number index whatever the table's "
+        "size; what remains is per-request work (session, user, settings, choices, rendering)."
+    ),
+    "throughput": (
+        "Per request, the Billing page does what the floor does (one query, one template) plus "
+        "the login (a session and a user query), the settings row, the filter choices (200 "
+        "customers, the batches, the ledgers: three more queries and ~230 `<option>`s), ORM "
+        "objects for 50 invoices with their customer and batch, and locale-aware money and "
+        "dates (Babel) in every row. Each is small; together they cost more than the SQL and "
+        "the template. What would meet it: cache the filter choices per data version, render "
+        "rows from plain tuples instead of ORM objects, and precompiled money/date formatters."
+    ),
+}
+
+
+@dataclass
+class Section:
+    """A titled markdown table with its notes."""
+
+    title: str
+    header: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        """The section as markdown."""
+        lines = [f"### {self.title}", ""]
+        lines.append("| " + " | ".join(self.header) + " |")
+        lines.append("|" + "---|" * len(self.header))
+        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
+        if self.notes:
+            lines.append("")
+            lines += [f"- {note}" for note in self.notes]
+        return "\n".join(lines) + "\n"
+
+
+def ms(seconds: float) -> str:
+    """Seconds as milliseconds, to 0.1 ms."""
+    return f"{seconds * 1000:.1f} ms"
+
+
+def sec(seconds: float) -> str:
+    """Seconds, to 10 ms."""
+    return f"{seconds:.2f} s"
+
+
+def verdict(ok: bool) -> str:
+    """The met / not met column."""
+    return "met" if ok else "**not met**"
+
+
+def page_section(small: dict, large: dict, sizes: tuple[int, int]) -> Section:
+    """Server time at both sizes, the growth, and the target for the Billing page views."""
+    section = Section(
+        f"Server time (in process), {sizes[0]:,} vs {sizes[1]:,} invoices",
+        ["Page", "median small", "p95 small", "median large", "p95 large", "growth", "target",
+         "result"],
+    )  # fmt: skip
+    for label, big in large.items():
+        low = small[label]
+        growth = big.median / low.median
+        if label.startswith("Billing"):
+            target = f"< {ms(PAGE_TARGET_SECONDS)}, growth ≤ {PAGE_GROWTH_MAX}x"
+            ok = big.median < PAGE_TARGET_SECONDS and growth <= PAGE_GROWTH_MAX
+            result = verdict(ok)
+            if not ok:
+                key = "search" if "search" in label else "status" if "status" in label else "first"
+                section.notes.append(f"{label}: {WHY[key]}")
+        else:
+            target, result = "(none: measured)", "—"
+        section.rows.append(
+            [label, ms(low.median), ms(low.p95), ms(big.median), ms(big.p95), f"{growth:.2f}x",
+             target, result]
+        )  # fmt: skip
+    return section
+
+
+def throughput_section(result, dataset_label: str) -> Section:
+    """Requests per second of the three paths, and the Billing page's ratio to the floor."""
+    section = Section(
+        f"Throughput under gunicorn ({result.worker_class}, 2 workers; {result.client_threads} "
+        f"client threads in another process; {dataset_label} invoices)",
+        ["Route", "requests/s (median)", "runs", "vs floor", "target", "result"],
+    )
+    floor = next(v for k, v in result.rps.items() if k.startswith("Floor"))
+    for label, rps in result.rps.items():
+        ratio = rps / floor
+        runs = ", ".join(f"{r:.0f}" for r in result.runs[label])
+        if label.startswith("Billing"):
+            ok = ratio >= FLOOR_RATIO_MIN
+            section.rows.append(
+                [label, f"{rps:.0f}", runs, f"{ratio:.2f}", f"≥ {FLOOR_RATIO_MIN} x floor",
+                 verdict(ok)]
+            )  # fmt: skip
+            if not ok:
+                section.notes.append(WHY["throughput"])
+        else:
+            section.rows.append([label, f"{rps:.0f}", runs, f"{ratio:.2f}", "reference", "—"])
+    return section
+
+
+def batch_section(figures) -> Section:
+    """Preview and save of a month for 1,000 contracts."""
+    section = Section(
+        f"A month's batch for 1,000 contracts ({figures.tickets:,} tickets, "
+        f"{figures.entries:,} time entries; {figures.invoices:,} invoices saved)",
+        ["Figure", "value", "target", "result"],
+    )
+    same = figures.save_statements == figures.save_statements_small_work
+    section.rows += [
+        ["Preview: seconds (median)", sec(figures.preview.median), "(none: measured)", "—"],
+        ["Preview: SQL statements", str(figures.preview_statements), "(none: measured)", "—"],
+        ["Preview: peak Python memory", mib(figures.preview_peak_bytes), "(none: measured)", "—"],
+        ["Save: seconds (median)", sec(figures.save.median), f"< {SAVE_TARGET_SECONDS:.0f} s",
+         verdict(figures.save.median < SAVE_TARGET_SECONDS)],
+        ["Save: SQL statements (3 tickets x 4 entries per contract)",
+         str(figures.save_statements), "same as with 1 x 1", verdict(same)],
+        ["Save: SQL statements (1 ticket x 1 entry per contract)",
+         str(figures.save_statements_small_work), "—", "—"],
+        ["Save: peak Python memory", mib(figures.save_peak_bytes), "(none: measured)", "—"],
+    ]  # fmt: skip
+    section.notes.append(
+        "Peak memory is Python's allocations (tracemalloc) during the call, in a separate run."
+    )
+    return section
+
+
+def mib(size: int) -> str:
+    """Bytes as MiB."""
+    return f"{size / 2**20:.1f} MiB"
+
+
+def pdf_section(times: dict) -> Section:
+    """PDF rendering times."""
+    section = Section("PDF (billing.pdf.render_invoice_pdf)", ["Invoice", "median", "target",
+                                                                "result"])  # fmt: skip
+    for label, stats in times.items():
+        target = PDF_TARGETS[label]
+        section.rows.append(
+            [label, sec(stats.median), f"< {target} s", verdict(stats.median < target)]
+        )
+    return section
+
+
+def export_section(figures: dict) -> Section:
+    """Requests made by an export of 200 invoices, against the minimum."""
+    section = Section(
+        "Export of 200 invoices to the fake ledgers (first export: every customer is new)",
+        ["Ledger", "requests", "by endpoint", "minimum", "customers created",
+         "target (minimum + created)", "result", "seconds (median)", "exported"],
+    )  # fmt: skip
+    for ledger, fig in figures.items():
+        endpoints = "<br>".join(f"{k}: {v}" for k, v in sorted(fig.by_endpoint.items()))
+        section.rows.append(
+            [ledger, str(fig.requests), endpoints, str(fig.minimum), str(fig.customers_created),
+             str(fig.target), verdict(fig.requests <= fig.target), sec(fig.seconds.median),
+             f"{fig.exported} of 200"]
+        )  # fmt: skip
+        section.notes += [f"{ledger}: {failure}" for failure in fig.failures]
+    section.notes.append(
+        "Minimum: QuickBooks, one customer query (`IN`, up to 1,000 results) and one batch "
+        "request per 30 invoices; Xero, one contact query and one request for every invoice."
+    )
+    return section
+
+
+def document(machine: dict, backends: dict[str, list[Section]], notes: list[str]) -> str:
+    """The whole results file."""
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = ["# Benchmark results", "", f"Written by `make bench` (`python -m bench`) on {when}."]
+    lines += ["", "| Machine | |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in machine.items()]
+    lines += ["", *[f"- {note}" for note in notes], ""]
+    for backend, sections in backends.items():
+        lines += [f"## {backend}", ""]
+        lines += [section.markdown() for section in sections]
+    return "\n".join(lines)
