@@ -22,6 +22,7 @@ from werkzeug.routing import BuildError
 from app import htmx
 from billing.clock import today as billing_today
 from billing.errors import Conflict
+from billing.settings import company_locale
 from billing.status import change_status
 from blueprints.auth.access import admin_required
 from blueprints.main import bp
@@ -34,7 +35,8 @@ from blueprints.main.billing_filters import (
     read_filters,
     totals_of,
 )
-from blueprints.main.list_format import id_link, list_date, list_money, options
+from blueprints.main.list_format import id_link, list_rows, options
+from blueprints.templating import current_settings
 from models import (
     AccountingConnection,
     Customer,
@@ -44,9 +46,6 @@ from models import (
     Provider,
     db,
 )
-
-bp.add_app_template_filter(list_money)
-bp.add_app_template_filter(list_date)
 
 STATUSES = list(InvoiceStatus)
 BATCH_CHOICES = 200  # the newest batches offered in the batch filter
@@ -110,13 +109,15 @@ def billing():
     else:
         totals = None
     billing_url = billing_url_for(filters, sort, page.number)
+    today = billing_today()
     context = {
         "page": page,
+        "rows": list_rows(page.invoices, company_locale(current_settings()), today),
         "totals": totals,
         "filters": filters,
         "sort": sort,
         "default_sort": DEFAULT_SORT,
-        "today": billing_today(),
+        "today": today,
         "billing_url": billing_url,
         **_row_links(),
     }
@@ -159,8 +160,8 @@ def _choices(filters: dict[str, str]) -> dict:
     ).all()
     customers = db.session.execute(select(Customer.id, Customer.name).order_by(Customer.name))
     return {
-        "customer_options": options(customers, filters.get("customer")),
-        "batch_options": options(sorted(batches, key=lambda row: -row.id), batch),
+        "customer_options": options(tuple(map(tuple, customers)), filters.get("customer")),
+        "batch_options": options(tuple(sorted(map(tuple, batches), key=lambda r: -r[0])), batch),
         "statuses": STATUSES,
         "overdue": OVERDUE,
         "ledgers": connected_ledgers(),
