@@ -58,6 +58,8 @@ ENV_SETTINGS = {
     "XERO_REVOKE_URL": (str, ""),
     "XERO_CONNECTIONS_URL": (str, ""),
     "XERO_API_BASE_URL": (str, ""),
+    # How long an inline export may wait when a ledger answers 429 with Retry-After.
+    "LEDGER_MAX_WAIT_SECONDS": (float, 10.0),
 }
 
 

@@ -179,6 +179,10 @@ class Provider(enum.StrEnum):
     QUICKBOOKS = "quickbooks"
     XERO = "xero"
 
+    @property
+    def label(self) -> str:
+        return "QuickBooks Online" if self is Provider.QUICKBOOKS else "Xero"
+
 
 class BlockEntryKind(enum.StrEnum):
     PURCHASE = "purchase"

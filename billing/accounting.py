@@ -80,7 +80,7 @@ def refresh(connection: AccountingConnection, config: ProviderConfig) -> None:
             connection.needs_reconnect = True
             db.session.commit()  # remembered even though the export itself fails
             raise ReconnectNeeded(
-                f"{connection.provider.value.capitalize()} refused to renew access "
+                f"{connection.provider.label} refused to renew access "
                 f"({error.error}): reconnect it in Admin > Accounting."
             ) from None
         raise
@@ -95,7 +95,7 @@ def access_token(connection: AccountingConnection, config: ProviderConfig, *, fo
     """
     if connection.needs_reconnect:
         raise ReconnectNeeded(
-            f"The {connection.provider.value.capitalize()} connection needs to be reconnected "
+            f"The {connection.provider.label} connection needs to be reconnected "
             "in Admin > Accounting before anything can be exported."
         )
     expires_at = connection.expires_at

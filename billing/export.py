@@ -15,8 +15,9 @@ from billing.audit import record_event
 from billing.clock import utcnow
 from billing.errors import Conflict, ValidationFailed
 from billing.export_ledgers import LEDGERS, Ledger
+from billing.ledger_mapping import LineMapper, mappings_of, required_for
 from billing.status import TRANSITIONS
-from integrations.ledger_errors import AuthExpired, LedgerError
+from integrations.ledger_errors import AuthExpired, LedgerError, RateLimited
 from integrations.oauth import provider_config
 from models import (
     ExportState,
@@ -39,23 +40,6 @@ class ExportOutcome:
     message: str
 
 
-def required_mappings(provider: Provider, invoices: list[Invoice]) -> list[tuple[str, str]]:
-    """(kind:key, label) of every mapping these invoices need."""
-    needed = [("item:default", "Income item / account for invoice lines")]
-    taxes = {(line.tax_rate_id, line.tax_name) for i in invoices for line in i.lines}
-    for tax_id, name in sorted(taxes, key=lambda t: (t[0] or 0, t[1])):
-        if tax_id is None and not name:
-            needed.append(("tax:none", "Lines without tax"))
-        else:
-            needed.append((f"tax:{tax_id}", f"Tax rate {name}"))
-    return list(dict.fromkeys(needed))
-
-
-def mappings_of(connection) -> dict[str, str]:
-    """The connection's mappings as ``{"kind:key": external_id}``."""
-    return {f"{m.kind}:{m.local_key}": m.external_id for m in connection.mappings}
-
-
 def idempotency_key(provider: Provider, invoice: Invoice) -> str:
     """Same invoice, same content -> same key; any edit (or status change) -> a new one."""
     stamp = f"{provider.value}|{invoice.id}|{invoice.number}|{invoice.updated_at.isoformat()}"
@@ -71,39 +55,43 @@ def export_invoices(invoices: list[Invoice], provider: Provider, user: User | No
     :raise ValidationFailed: the mapping is incomplete (the message says what is missing).
     """
     connection = connection_for(provider)
+    name = provider.label
     if connection is None:
-        raise Conflict(f"Connect {provider.value.capitalize()} in Admin > Accounting first.")
+        raise Conflict(f"Connect {name} in Admin > Accounting first.")
     if not connection.tenant_id:
         raise Conflict("Choose the Xero organisation in Admin > Accounting first.")
     mapping = mappings_of(connection)
-    missing = [label for key, label in required_mappings(provider, invoices) if key not in mapping]
+    missing = [label for key, label in required_for(invoices) if key not in mapping]
     if missing:
         raise ValidationFailed(
-            "Complete the mapping in Admin > Accounting before exporting: " + "; ".join(missing)
+            f"Complete the {name} mapping in Admin > Accounting before exporting: "
+            + "; ".join(missing)
         )
     config = provider_config(provider.value)
     ledger: Ledger = LEDGERS[provider](config, connection, access_token(connection, config))
+    mapper = LineMapper(mapping, invoices)
     try:
-        results = _with_one_refresh(ledger, connection, config, invoices, mapping)
+        results = _with_one_refresh(ledger, connection, config, invoices, mapper)
     except LedgerError as error:
         results = {invoice.id: error for invoice in invoices}
     return [_record(invoice, provider, results[invoice.id], user) for invoice in invoices]
 
 
-def _with_one_refresh(ledger, connection, config, invoices, mapping):
+def _with_one_refresh(ledger, connection, config, invoices, mapper):
     try:
-        return _push(ledger, invoices, mapping)
+        return _push(ledger, invoices, mapper)
     except AuthExpired:
         ledger.access_token = access_token(connection, config, force=True)
-        return _push(ledger, invoices, mapping)
+        return _push(ledger, invoices, mapper)
 
 
-def _push(ledger: Ledger, invoices: list[Invoice], mapping: dict[str, str]):
+def _push(ledger: Ledger, invoices: list[Invoice], mapper: LineMapper):
     customers = {invoice.customer for invoice in invoices}
-    known = {c.id: mapping.get(f"customer:{c.id}") for c in customers}
+    known = {c.id: mapper.mapping.get(f"customer:{c.id}") for c in customers}
     created = ledger.customer_ids([c for c in customers if not known[c.id]])
     for customer_id, external_id in created.items():
         known[customer_id] = external_id
+        mapper.mapping[f"customer:{customer_id}"] = external_id
         db.session.add(
             LedgerMapping(
                 connection_id=ledger.connection.id,
@@ -116,7 +104,20 @@ def _push(ledger: Ledger, invoices: list[Invoice], mapping: dict[str, str]):
         e.invoice_id: e for i in invoices for e in i.exports if e.provider == ledger.provider
     }
     keys = {invoice.id: idempotency_key(ledger.provider, invoice) for invoice in invoices}
-    return ledger.push_invoices(invoices, known, mapping, exports, keys)
+    return ledger.push_invoices(invoices, known, mapper, exports, keys)
+
+
+def failure_text(error: Exception, provider: Provider) -> str:
+    """What to show for a failed export: the ledger's own words, and for a rate limit, when
+    to try again."""
+    text = getattr(error, "text", None) or str(error)
+    if isinstance(error, RateLimited):
+        wait = f" and asked to wait {error.retry_after:.0f} s" if error.retry_after else ""
+        return (
+            f"{provider.label} is limiting how fast it accepts requests{wait}, longer than an "
+            f"export on this page can wait. Nothing was changed: try again in a minute. ({text})"
+        )
+    return text
 
 
 def _record(invoice: Invoice, provider: Provider, result, user: User | None) -> ExportOutcome:
@@ -126,9 +127,9 @@ def _record(invoice: Invoice, provider: Provider, result, user: User | None) -> 
         db.session.add(export)
     export.attempted_at = utcnow()
     export.request_id = idempotency_key(provider, invoice)
-    name = provider.value.capitalize()
+    name = provider.label
     if isinstance(result, Exception):
-        text = getattr(result, "text", None) or str(result)
+        text = failure_text(result, provider)
         export.state, export.error = ExportState.FAILED, text
         record_event(invoice, user, "export_failed", f"{name}: {text}")
         return ExportOutcome(invoice, False, f"{invoice.number}: {name} refused it: {text}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from billing.invoices import tax_summary
+from billing.ledger_mapping import DEFAULT_ITEM, NO_TAX, LineMapper
 from billing.money import from_minor, precision
 from integrations import quickbooks as qbo
 from integrations import xero
@@ -30,11 +31,6 @@ class Pushed:
 
 def _key(*parts: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
-
-
-def tax_key(line) -> str:
-    """The mapping key of a line's tax: ``tax:<our tax rate id>`` or ``tax:none``."""
-    return f"tax:{line.tax_rate_id}" if (line.tax_rate_id or line.tax_name) else "tax:none"
 
 
 def line_figures(line, currency: str) -> tuple[Decimal, Decimal, Decimal]:
@@ -79,7 +75,7 @@ class Ledger(ABC):
         """The ledger's id of each customer, found by exact name or created."""
 
     @abstractmethod
-    def push_invoices(self, invoices, customer_refs, mapping, exports, keys):
+    def push_invoices(self, invoices, customer_refs, mapper: LineMapper, exports, keys):
         """Create or update the invoices; ``{invoice id: Pushed or LedgerError}``."""
 
 
@@ -88,7 +84,10 @@ class QuickBooksLedger(Ledger):
 
     def client(self) -> qbo.QuickBooksClient:
         return qbo.QuickBooksClient(
-            self.config.api_base_url, self.connection.tenant_id, self.access_token
+            self.config.api_base_url,
+            self.connection.tenant_id,
+            self.access_token,
+            max_wait=self.config.max_wait,
         )
 
     def customer_ids(self, customers: list[Customer]) -> dict[int, str]:
@@ -119,14 +118,14 @@ class QuickBooksLedger(Ledger):
                 ids[customer.id] = result.entity["Id"]
         return ids
 
-    def push_invoices(self, invoices, customer_refs, mapping, exports, keys):
+    def push_invoices(self, invoices, customer_refs, mapper, exports, keys):
         """Create or update every invoice through the batch endpoint (30 per request)."""
         items = []
         for invoice in invoices:
             payload = qbo.build_invoice_payload(
                 customer_id=customer_refs[invoice.customer_id],
-                lines=[self._line(line, invoice, mapping) for line in invoice.lines]
-                or [self._empty_line(invoice, mapping)],
+                lines=[self._line(line, invoice, mapper) for line in invoice.lines]
+                or [self._empty_line(invoice, mapper)],
                 doc_number=invoice.number,
                 txn_date=invoice.issue_date,
                 due_date=invoice.due_date,
@@ -155,23 +154,23 @@ class QuickBooksLedger(Ledger):
         return outcome
 
     @staticmethod
-    def _line(line, invoice, mapping) -> qbo.InvoiceLine:
+    def _line(line, invoice, mapper: LineMapper) -> qbo.InvoiceLine:
         qty, price, amount = line_figures(line, invoice.currency)
         return qbo.InvoiceLine(
-            item_id=mapping["item:default"],
+            item_id=mapper.item(line),
             unit_price=price,
             qty=qty,
             amount=amount,
             description=line.description[:4000],
-            tax_code=mapping[tax_key(line)],
+            tax_code=mapper.tax(line),
         )
 
     @staticmethod
-    def _empty_line(invoice, mapping) -> qbo.InvoiceLine:
+    def _empty_line(invoice, mapper: LineMapper) -> qbo.InvoiceLine:
         return qbo.InvoiceLine(
-            item_id=mapping["item:default"], unit_price=Decimal(0), qty=Decimal(1),
+            item_id=mapper.mapping[DEFAULT_ITEM], unit_price=Decimal(0), qty=Decimal(1),
             amount=Decimal(0), description=f"Invoice {invoice.number}",
-            tax_code=mapping.get("tax:none"),
+            tax_code=mapper.mapping.get(NO_TAX),
         )  # fmt: skip
 
 
@@ -180,7 +179,10 @@ class XeroLedger(Ledger):
 
     def client(self) -> xero.XeroClient:
         return xero.XeroClient(
-            self.config.api_base_url, self.connection.tenant_id, self.access_token
+            self.config.api_base_url,
+            self.connection.tenant_id,
+            self.access_token,
+            max_wait=self.config.max_wait,
         )
 
     def customer_ids(self, customers: list[Customer]) -> dict[int, str]:
@@ -205,13 +207,13 @@ class XeroLedger(Ledger):
                 ids[customer.id] = result.id
         return ids
 
-    def push_invoices(self, invoices, customer_refs, mapping, exports, keys):
+    def push_invoices(self, invoices, customer_refs, mapper, exports, keys):
         """New invoices in one PUT, already exported ones in one POST (by InvoiceID)."""
         client = self.client()
         new, known = [], []
         for invoice in invoices:
             export = exports.get(invoice.id)
-            payload = self._payload(invoice, customer_refs, mapping, export)
+            payload = self._payload(invoice, customer_refs, mapper, export)
             (known if export is not None and export.external_id else new).append((invoice, payload))
         outcome: dict[int, Pushed | LedgerError] = {}
         for group, send in ((new, client.put_invoices), (known, client.post_invoices)):
@@ -228,7 +230,7 @@ class XeroLedger(Ledger):
         return outcome
 
     @staticmethod
-    def _payload(invoice, customer_refs, mapping, export) -> dict:
+    def _payload(invoice, customer_refs, mapper: LineMapper, export) -> dict:
         shares = allocated_tax(invoice)
         lines = []
         for line in invoice.lines:
@@ -238,8 +240,9 @@ class XeroLedger(Ledger):
                     description=line.description[:4000] or "-",
                     quantity=qty,
                     unit_amount=price,
-                    account_code=mapping["item:default"],
-                    tax_type=mapping[tax_key(line)],
+                    account_code=mapper.item(line),
+                    item_code=mapper.item_code(line),
+                    tax_type=mapper.tax(line),
                     tax_amount=from_minor(shares.get(line.id, 0), invoice.currency),
                 )
             )

@@ -41,6 +41,7 @@ class ProviderConfig:
     revoke_url: str
     api_base_url: str
     connections_url: str = ""
+    max_wait: float = 0.0  # seconds of a 429's Retry-After worth waiting out inline
 
     @property
     def configured(self) -> bool:
@@ -97,4 +98,5 @@ def provider_config(provider: str, config=None) -> ProviderConfig:
         revoke_url=config[f"{prefix}_REVOKE_URL"],
         api_base_url=config[f"{prefix}_API_BASE_URL"],
         connections_url=config.get(f"{prefix}_CONNECTIONS_URL", ""),
+        max_wait=float(config.get("LEDGER_MAX_WAIT_SECONDS") or 0),
     )

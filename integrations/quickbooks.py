@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, is_dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 
+from integrations.backoff import retry_after_seconds, with_backoff
 from integrations.exact_json import encode_json
 from integrations.ledger_errors import (
     AccessDenied,
@@ -163,20 +163,6 @@ def _normalise_errors(payload: Any) -> list[dict[str, Any]]:
     return []
 
 
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
-
-
 def _error_from(errors: list[dict[str, Any]], cls: type[LedgerError], fallback: str, **kw: Any):
     first = errors[0] if errors else {}
     return cls(
@@ -207,7 +193,10 @@ def raise_for_response(response: requests.Response) -> dict[str, Any]:
     elif status == 401:
         cls = AuthExpired
     elif status == 429:
-        cls, kw["retry_after"] = RateLimited, _retry_after(response.headers.get("Retry-After"))
+        cls, kw["retry_after"] = (
+            RateLimited,
+            retry_after_seconds(response.headers.get("Retry-After")),
+        )
     elif status >= 500:
         cls = LedgerUnavailable
     elif status == 400:
@@ -231,7 +220,9 @@ class QuickBooksClient:
         session: requests.Session | None = None,
         minor_version: int = 75,
         timeout: float = DEFAULT_TIMEOUT,
+        max_wait: float = 0.0,
     ) -> None:
+        self.max_wait = max_wait  # seconds of Retry-After this client may wait out in all
         self.company_url = f"{api_base_url.rstrip('/')}/company/{realm_id}"
         self.realm_id = realm_id
         self.access_token = access_token
@@ -240,7 +231,10 @@ class QuickBooksClient:
         self.timeout = timeout
         self.last_trace_id: str | None = None
 
-    def _send(
+    def _send(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        return with_backoff(lambda: self._send_once(method, path, **kwargs), self.max_wait)
+
+    def _send_once(
         self, method: str, path: str, *, body: Any = None, text: str | None = None,
         params: Mapping[str, str] | None = None, request_id: str | None = None,
     ) -> dict[str, Any]:  # fmt: skip

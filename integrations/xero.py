@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, is_dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 
+from integrations.backoff import retry_after_seconds, with_backoff
 from integrations.exact_json import encode_json
 from integrations.ledger_errors import (
     AccessDenied,
@@ -186,20 +186,6 @@ def _result(element: Mapping[str, Any]) -> XeroResult:
     return XeroResult(dict(element), tuple(errors), tuple(_messages(element, "Warnings")))
 
 
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (moment - datetime.now(moment.tzinfo)).total_seconds())
-
-
 def _body(response: requests.Response) -> Any:
     try:
         return json.loads(response.text, parse_float=Decimal)
@@ -227,7 +213,7 @@ def error_from_response(response: requests.Response) -> LedgerError:
         )
     if status == 429:
         problem = response.headers.get("X-Rate-Limit-Problem")
-        retry = _retry_after(response.headers.get("Retry-After"))
+        retry = retry_after_seconds(response.headers.get("Retry-After"))
         message = f"Xero rate limit reached ({problem or 'unknown limit'})"
         return RateLimited(message, problem, 429, text or None, retry_after=retry, **common)
     if status == 400 and isinstance(body, Mapping):
@@ -297,7 +283,9 @@ class XeroClient:
         access_token: str,
         session: requests.Session | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        max_wait: float = 0.0,
     ) -> None:
+        self.max_wait = max_wait  # seconds of Retry-After this client may wait out in all
         self.api_base_url = api_base_url.rstrip("/")
         self.tenant_id = tenant_id
         self.access_token = access_token
@@ -324,8 +312,11 @@ class XeroClient:
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         url = f"{self.api_base_url}/{path}"
-        response = _call(
-            self.session, method, url, self.timeout, params=params, data=data, headers=headers
+        response = with_backoff(
+            lambda: _call(
+                self.session, method, url, self.timeout, params=params, data=data, headers=headers
+            ),
+            self.max_wait,
         )
         parsed = _body(response)
         if not isinstance(parsed, dict):

@@ -235,3 +235,21 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     terminalreporter.write_sep("-", "legs passed")
     for leg, count in legs.items():
         terminalreporter.write_line(f"{leg}: {count}")
+
+
+@pytest.fixture(scope="session")
+def qbo():
+    """The QuickBooks Online fake on a loopback port, for the whole run (tests reset it)."""
+    from tests.fakes.quickbooks import FakeQuickBooks
+
+    with FakeQuickBooks() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def xero():
+    """The Xero fake on a loopback port, for the whole run (tests reset it)."""
+    from tests.fakes.xero import FakeXero
+
+    with FakeXero() as fake:
+        yield fake

@@ -15,6 +15,7 @@ def require_admin() -> None:
 
 from blueprints.admin import (  # noqa: E402,F401
     accounting,
+    accounting_mapping,
     products,
     rates,
     routes,

@@ -6,13 +6,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from billing.accounting import connection_for, disconnect, store_connection
+from billing.ledger_mapping import missing_mappings
 from blueprints.admin import bp
 from blueprints.forms import ActionForm
 from integrations.oauth import oauth_client, provider_config
 from models import Provider, db
 
 TIMEOUT = 15
-LABELS = {Provider.QUICKBOOKS: "QuickBooks Online", Provider.XERO: "Xero"}
 
 
 def _provider(name: str) -> Provider:
@@ -28,9 +28,10 @@ def accounting():
     ledgers = [
         {
             "provider": p,
-            "label": LABELS[p],
+            "label": p.label,
             "config": provider_config(p.value),
-            "connection": connection_for(p),
+            "connection": (connection := connection_for(p)),
+            "missing": missing_mappings(connection) if connection else [],
         }
         for p in Provider
     ]
@@ -54,12 +55,12 @@ def accounting_callback(name: str):
     """The ledger sends the admin back here with a code (or an error)."""
     provider = _provider(name)
     if request.args.get("error"):
-        flash(f"{LABELS[provider]} did not connect: {request.args['error']}.", "error")
+        flash(f"{provider.label} did not connect: {request.args['error']}.", "error")
         return redirect(url_for("admin.accounting"))
     try:
         token = oauth_client(provider.value).authorize_access_token()
     except OAuthError as error:
-        flash(f"{LABELS[provider]} did not connect: {error.description or error.error}.", "error")
+        flash(f"{provider.label} did not connect: {error.description or error.error}.", "error")
         return redirect(url_for("admin.accounting"))
     if provider == Provider.QUICKBOOKS:
         # Authlib ignores realmId; QuickBooks sends the company id only here.
@@ -124,7 +125,7 @@ def accounting_disconnect(name: str):
         abort(404)
     warning = disconnect(connection, provider_config(provider.value))
     db.session.commit()
-    flash(f"{LABELS[provider]} is disconnected.", "success")
+    flash(f"{provider.label} is disconnected.", "success")
     if warning:
         flash(warning, "error")
     return redirect(url_for("admin.accounting"))

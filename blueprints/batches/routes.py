@@ -85,12 +85,12 @@ def _export_to_connected_ledgers(batch: InvoiceBatch) -> None:
             outcomes = export_invoices(list(batch.invoices), provider, current_user)
         except BillingError as error:
             db.session.rollback()
-            flash(f"Not exported to {provider.value.capitalize()}: {error}", "error")
+            flash(f"Not exported to {provider.label}: {error}", "error")
             continue
         db.session.commit()
         failed = [o.message for o in outcomes if not o.ok]
         done = len(outcomes) - len(failed)
-        flash(f"{done} invoice(s) exported to {provider.value.capitalize()}.", "success")
+        flash(f"{done} invoice(s) exported to {provider.label}.", "success")
         for message in failed[:10]:
             flash(message, "error")
 

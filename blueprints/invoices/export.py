@@ -36,7 +36,7 @@ def _run(invoices: list[Invoice], provider: Provider) -> None:
     db.session.commit()
     done = [o for o in outcomes if o.ok]
     if done:
-        flash(f"{len(done)} invoice(s) exported to {provider.value.capitalize()}.", "success")
+        flash(f"{len(done)} invoice(s) exported to {provider.label}.", "success")
     for outcome in outcomes:
         if not outcome.ok:
             flash(outcome.message, "error")

@@ -1,38 +1,23 @@
 """Through the app: connect Xero and QuickBooks (full redirect flow), export, see failures."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from urllib.parse import urlparse
 
 import pytest
 import sqlalchemy as sa
 
-from billing.clock import utcnow
 from models import (
     AccountingConnection,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
-    LedgerMapping,
     LineKind,
     Provider,
     db,
 )
 from tests.factories import make_customer
-from tests.fakes.quickbooks import FakeQuickBooks
-from tests.fakes.xero import FakeXero
-
-
-@pytest.fixture(scope="module")
-def xero():
-    with FakeXero() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def qbo():
-    with FakeQuickBooks() as fake:
-        yield fake
+from tests.ledgers import connect
 
 
 @pytest.fixture
@@ -88,28 +73,9 @@ def _draft(number="INV-0001") -> Invoice:
     return invoice
 
 
-def _connect_xero(xero) -> None:
-    token = xero.issue_token()
-    connection = AccountingConnection(
-        provider=Provider.XERO,
-        tenant_id="fe79f7dd-b6d4-4a92-ba7b-538af6289c58",
-        company_name="Demo",
-        access_token=token["access_token"],
-        refresh_token=token["refresh_token"],
-        expires_at=utcnow() + timedelta(minutes=20),
-    )
-    db.session.add(connection)
-    db.session.flush()
-    for kind, key, value in (("item", "default", "200"), ("tax", "none", "NONE")):
-        db.session.add(
-            LedgerMapping(connection_id=connection.id, kind=kind, local_key=key, external_id=value)
-        )
-    db.session.commit()
-
-
 def test_export_from_the_invoice_page_and_the_list(admin_client, xero):
     invoice = _draft()
-    _connect_xero(xero)
+    connect(Provider.XERO, xero)
     page = admin_client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
     assert "Export to Xero" in page
     response = admin_client.post(f"/invoices/{invoice.id}/export", data={"to": "xero"})
@@ -123,7 +89,7 @@ def test_export_from_the_invoice_page_and_the_list(admin_client, xero):
 
 def test_a_rate_limited_export_is_shown_and_listed_as_failed(admin_client, xero):
     invoice = _draft()
-    _connect_xero(xero)
+    connect(Provider.XERO, xero)
     xero.fail_next(429, path="/api.xro/2.0/Contacts")
     response = admin_client.post(f"/invoices/{invoice.id}/export", data={"to": "xero"})
     page = admin_client.get(response.location).get_data(as_text=True)
@@ -139,9 +105,9 @@ def test_a_rate_limited_export_is_shown_and_listed_as_failed(admin_client, xero)
 
 def test_cli_export(app, runner, xero):
     _draft()
-    _connect_xero(xero)
+    connect(Provider.XERO, xero)
     result = runner.invoke(args=["invoices", "export", "INV-0001", "--to", "xero"])
     assert result.exit_code == 0, result.output
     assert "exported to Xero" in result.output
     missing = runner.invoke(args=["invoices", "export", "INV-0001", "--to", "quickbooks"])
-    assert missing.exit_code == 1 and "Connect Quickbooks" in missing.output
+    assert missing.exit_code == 1 and "Connect QuickBooks Online" in missing.output

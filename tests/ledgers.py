@@ -1,0 +1,116 @@
+"""Shared set-up for the tests that export to the QuickBooks and Xero fakes.
+
+``connect`` stores a connection with tokens the fake really issued (no browser dance), and
+the mapping the seeded fakes need; ``make_invoices`` makes Drafts with a taxed and an
+untaxed line; ``ledger_totals`` reads the fake's copies back.
+"""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import requests
+import sqlalchemy as sa
+
+from billing.clock import utcnow
+from models import (
+    AccountingConnection,
+    Invoice,
+    InvoiceLine,
+    LedgerMapping,
+    LineKind,
+    Provider,
+    TaxRate,
+    db,
+)
+from tests.factories import make_customer
+from tests.fakes.xero_seed import DEFAULT_TENANT_ID
+
+# What each seeded fake offers: (income item / sales account, tax code for our rate, untaxed).
+SEEDED = {Provider.QUICKBOOKS: ("1", "TAX", "NON"), Provider.XERO: ("200", "OUTPUT2", "NONE")}
+
+
+def fake_settings(provider: Provider, fake) -> dict[str, str]:
+    """The app settings that point ``provider`` at ``fake``."""
+    return fake.settings() if provider == Provider.QUICKBOOKS else fake.env()
+
+
+def connect(
+    provider: Provider, fake, *, expires_in: timedelta = timedelta(minutes=20), mapped=True
+) -> AccountingConnection:
+    """A committed connection holding tokens ``fake`` issued, mapped unless told not to."""
+    if provider == Provider.QUICKBOOKS:
+        token, tenant = fake.tokens(), fake.realm_id
+    else:
+        token, tenant = fake.issue_token(), DEFAULT_TENANT_ID
+    connection = AccountingConnection(
+        provider=provider,
+        tenant_id=tenant,
+        company_name="Fake",
+        access_token=token["access_token"],
+        refresh_token=token["refresh_token"],
+        expires_at=utcnow() + expires_in,
+    )
+    db.session.add(connection)
+    db.session.flush()
+    if mapped:
+        item, tax, untaxed = SEEDED[provider]
+        rows = [("item", "default", item), ("tax", "none", untaxed)]
+        rows += [("tax", str(rate.id), tax) for rate in db.session.scalars(sa.select(TaxRate))]
+        for kind, key, value in rows:
+            db.session.add(
+                LedgerMapping(
+                    connection_id=connection.id, kind=kind, local_key=key, external_id=value
+                )
+            )
+    db.session.commit()
+    return connection
+
+
+def make_invoices(count: int, customers: int = 3) -> list[Invoice]:
+    """``count`` Drafts (USD 289.99 each: 180.00 untaxed + 99.99 with 10 % tax)."""
+    rate = TaxRate(name="Sales", percent=Decimal("10"))
+    db.session.add(rate)
+    db.session.flush()
+    people = [make_customer(name=f"Client {n}") for n in range(customers)]
+    invoices = []
+    for n in range(count):
+        invoice = Invoice(
+            number=f"INV-{n + 1:04d}",
+            customer=people[n % customers],
+            issue_date=date(2026, 11, 1),
+            due_date=date(2026, 12, 1),
+            currency="USD",
+            bill_to_name=people[n % customers].name,
+        )
+        invoice.lines = [
+            InvoiceLine(kind=LineKind.TIME, description="Labour", quantity=Decimal("1.5"),
+                        unit_price_minor=12000, amount_minor=18000, position=0),
+            InvoiceLine(kind=LineKind.PRODUCT, description="Router", quantity=Decimal(1),
+                        unit_price_minor=9999, amount_minor=9999, position=1, tax_rate_id=rate.id,
+                        tax_name="Sales", tax_percent=Decimal(10)),
+        ]  # fmt: skip
+        invoice.subtotal_minor, invoice.tax_minor, invoice.total_minor = 27999, 1000, 28999
+        invoices.append(invoice)
+    db.session.add_all(invoices)
+    db.session.commit()
+    return invoices
+
+
+def ledger_totals(provider: Provider, fake) -> dict[str, Decimal]:
+    """``{invoice number: total}`` of every invoice the fake holds."""
+    if provider == Provider.QUICKBOOKS:
+        return {i["DocNumber"]: Decimal(str(i["TotalAmt"])) for i in fake.entities("Invoice")}
+    return {i["InvoiceNumber"]: Decimal(str(i["Total"])) for i in fake.invoices()}
+
+
+def revoke_at_ledger(provider: Provider, fake, refresh_token: str) -> None:
+    """Revoke the token at the fake, as an admin disconnecting the app in the ledger would."""
+    settings = fake_settings(provider, fake)
+    prefix = provider.value.upper()
+    auth = (settings[f"{prefix}_CLIENT_ID"], settings[f"{prefix}_CLIENT_SECRET"])
+    url = settings[f"{prefix}_REVOKE_URL"]
+    if provider == Provider.QUICKBOOKS:
+        response = requests.post(url, json={"token": refresh_token}, auth=auth, timeout=5)
+    else:
+        response = requests.post(url, data={"token": refresh_token}, auth=auth, timeout=5)
+    assert response.status_code == 200, response.text
