@@ -114,3 +114,17 @@ def revoke_at_ledger(provider: Provider, fake, refresh_token: str) -> None:
     else:
         response = requests.post(url, data={"token": refresh_token}, auth=auth, timeout=5)
     assert response.status_code == 200, response.text
+
+
+def api_requests(provider: Provider, fake) -> list[str]:
+    """``"METHOD path"`` of every accounting API request the fake has served since its reset
+    (OAuth and test-control requests left out)."""
+    if provider == Provider.QUICKBOOKS:
+        with fake.store.lock:
+            log = list(fake.store.log)
+        prefix = "/v3/"
+    else:
+        with fake.state.lock:
+            log = list(fake.state.requests)
+        prefix = "/api.xro/"
+    return [f"{e['method']} {e['path']}" for e in log if e["path"].startswith(prefix)]

@@ -6,7 +6,7 @@ still offered, and stores all rows or none.
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import SelectChoice, SelectField
 
 from billing.accounting import ReconnectNeeded, connection_for
 from billing.ledger_choices import LedgerChoices, ledger_choices
@@ -40,7 +40,7 @@ def _form(rows: list[MappingRow], choices: LedgerChoices, connection: Accounting
             blank = "No item code"
         field = SelectField(
             row.label,
-            choices=[("", blank), *options],
+            choices=[SelectChoice(value, text) for value, text in [("", blank), *options]],
             default=current.external_id if current else "",
             validate_choice=False,  # checked in _errors, with a message that says why
         )

@@ -217,10 +217,13 @@ class FakeQuickBooks:
         """Like ``POST /_fake/tokens``: ``access_token``, ``refresh_token``, ``realm_id``."""
         return self.store.tokens_for(realm_id)
 
-    def fail_next(self, status: int, path: str = "/v3/", count: int = 1) -> None:
-        """Like ``POST /_fake/fail-next``."""
+    def fail_next(
+        self, status: int, path: str = "/v3/", count: int = 1, retry_after: str | None = None
+    ) -> None:
+        """Like ``POST /_fake/fail-next`` (``retry_after``: the 429's ``Retry-After``)."""
+        entry = {"status": status, "path": path, "retry_after": retry_after}
         with self.store.lock:
-            self.store.fail_queue.extend({"status": status, "path": path} for _ in range(count))
+            self.store.fail_queue.extend(dict(entry) for _ in range(count))
 
     def drop_next(self, path: str = "/v3/", count: int = 1) -> None:
         """Like ``POST /_fake/drop-next``."""
