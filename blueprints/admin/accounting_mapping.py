@@ -62,16 +62,36 @@ def _errors(form, rows: list[MappingRow], choices: LedgerChoices, label: str) ->
     return ok
 
 
+def _table(rows: list[MappingRow], form) -> list[tuple[str, list[tuple]]]:
+    """Rows grouped for the page: ``(group, [(row, field, item-code field or None)])``; a
+    product's Xero item code sits beside its account rather than on a row of its own."""
+    groups = []
+    for group in GROUPS:
+        entries = [
+            (row, form[field_name(row.key)], _code_field(form, row))
+            for row in rows
+            if row.group == group and row.target != "item_code"
+        ]
+        if entries:
+            groups.append((group, entries))
+    return groups
+
+
+def _code_field(form, row: MappingRow):
+    if not row.key.startswith("product:"):
+        return None
+    name = field_name("item_code:" + row.key.split(":", 1)[1])
+    return getattr(form, name, None)
+
+
 def _page(connection, rows=(), form=None, error: str | None = None):
     mapped = mappings_of(connection)
-    grouped = [(g, [r for r in rows if r.group == g]) for g in GROUPS]
     return render_template(
         "admin/accounting_mapping.html",
         connection=connection,
         provider=connection.provider,
-        groups=[(g, members) for g, members in grouped if members],
+        groups=_table(list(rows), form) if form is not None else [],
         form=form,
-        field_name=field_name,
         error=error,
         customers=sum(1 for key in mapped if key.startswith("customer:")),
     )

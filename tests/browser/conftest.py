@@ -54,8 +54,9 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
-    """An app on its own SQLite file (threads share a file, not an in-memory database)."""
+def live_app(tmp_path_factory, xero):
+    """An app on its own SQLite file (threads share a file, not an in-memory database), with
+    Xero pointed at the Xero fake."""
     path = tmp_path_factory.mktemp("live") / "live.db"
     app = create_app(
         {
@@ -63,6 +64,7 @@ def live_app(tmp_path_factory):
             "SECRET_KEY": "browser-secret",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "RATELIMIT_ENABLED": False,
+            **xero.env(),
         }
     )
     with app.app_context():
