@@ -1,18 +1,19 @@
 """Admin > Accounting: connect QuickBooks Online or Xero (OAuth 2.0), pick a tenant, disconnect."""
 
-import requests
 from authlib.integrations.base_client.errors import OAuthError
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from billing.accounting import connection_for, disconnect, store_connection
+from billing.accounting import access_token, connection_for, disconnect, store_connection
+from billing.errors import Conflict
 from billing.ledger_mapping import missing_mappings
 from blueprints.admin import bp
 from blueprints.forms import ActionForm
+from integrations import quickbooks as qbo
+from integrations import xero
+from integrations.ledger_errors import LedgerError
 from integrations.oauth import oauth_client, provider_config
 from models import Provider, db
-
-TIMEOUT = 15
 
 
 def _provider(name: str) -> Provider:
@@ -65,11 +66,16 @@ def accounting_callback(name: str):
     if provider == Provider.QUICKBOOKS:
         # Authlib ignores realmId; QuickBooks sends the company id only here.
         realm = request.args.get("realmId", "")
-        store_connection(provider, realm, f"Company {realm}", token, current_user)
+        company = _quickbooks_company(realm, token["access_token"])
+        store_connection(provider, realm, company, token, current_user)
         db.session.commit()
-        flash("QuickBooks Online is connected.", "success")
+        flash(f"QuickBooks Online is connected to {company}.", "success")
         return redirect(url_for("admin.accounting"))
-    tenants = _xero_tenants(token["access_token"])
+    try:
+        tenants = _xero_tenants(token["access_token"])
+    except LedgerError as error:
+        flash(f"Xero did not list your organisations: {error.text}", "error")
+        return redirect(url_for("admin.accounting"))
     company = tenants[0]["tenantName"] if len(tenants) == 1 else ""
     tenant_id = tenants[0]["tenantId"] if len(tenants) == 1 else ""
     store_connection(provider, tenant_id, company, token, current_user)
@@ -80,14 +86,20 @@ def accounting_callback(name: str):
     return redirect(url_for("admin.accounting"))
 
 
-def _xero_tenants(access_token: str) -> list[dict]:
-    response = requests.get(
-        provider_config("xero").connections_url,
-        headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
-        timeout=TIMEOUT,
-    )
-    response.raise_for_status()
-    return [t for t in response.json() if t.get("tenantType", "ORGANISATION") == "ORGANISATION"]
+def _quickbooks_company(realm: str, token: str) -> str:
+    """The company's name from its CompanyInfo (its id if QuickBooks does not say)."""
+    config = provider_config("quickbooks")
+    try:
+        info = qbo.QuickBooksClient(config.api_base_url, realm, token).company_info()
+    except LedgerError:
+        return f"Company {realm}"
+    return str(info.get("CompanyName") or f"Company {realm}")
+
+
+def _xero_tenants(token: str) -> list[dict]:
+    """The Xero organisations (not practices) this login connected."""
+    tenants = xero.connections(provider_config("xero").connections_url, token)
+    return [t for t in tenants if t.get("tenantType", "ORGANISATION") == "ORGANISATION"]
 
 
 @bp.route("/accounting/xero/tenant", methods=["GET", "POST"])
@@ -96,7 +108,11 @@ def accounting_tenant():
     connection = connection_for(Provider.XERO)
     if connection is None:
         abort(404)
-    tenants = _xero_tenants(connection.access_token)
+    try:
+        tenants = _xero_tenants(access_token(connection, provider_config("xero")))
+    except (LedgerError, Conflict) as error:
+        flash(f"Xero did not list your organisations: {error}", "error")
+        return redirect(url_for("admin.accounting"))
     if request.method == "POST":
         ActionForm().validate_on_submit()
         chosen = next((t for t in tenants if t["tenantId"] == request.form.get("tenant")), None)

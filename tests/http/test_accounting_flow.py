@@ -45,7 +45,7 @@ def test_connect_xero_and_quickbooks_through_the_redirect_flow(admin_client, xer
     page = _follow_oauth(admin_client, "xero")
     assert "Xero is connected to" in page
     page = _follow_oauth(admin_client, "quickbooks")
-    assert "QuickBooks Online is connected" in page
+    assert "QuickBooks Online is connected to Sandbox Company_US_1" in page
     connections = db.session.scalars(sa.select(AccountingConnection)).all()
     assert {c.provider for c in connections} == {Provider.XERO, Provider.QUICKBOOKS}
     raw = db.session.execute(sa.text("SELECT refresh_token FROM accounting_connections")).all()
