@@ -111,3 +111,18 @@ def test_cli_export(app, runner, xero):
     assert "exported to Xero" in result.output
     missing = runner.invoke(args=["invoices", "export", "INV-0001", "--to", "quickbooks"])
     assert missing.exit_code == 1 and "Connect QuickBooks Online" in missing.output
+
+
+def test_a_xero_login_with_several_organisations_picks_one(admin_client, xero):
+    second = xero.add_tenant("Kiwi Bikes Ltd")
+    page = _follow_oauth(admin_client, "xero")
+    assert "Kiwi Bikes Ltd" in page and "Demo Company (NZ)" in page  # the picker
+    refused = admin_client.post("/admin/accounting/xero/tenant", data={"tenant": "nope"})
+    assert refused.status_code == 422
+    assert "Choose one of the organisations." in refused.get_data(as_text=True)
+    assert not db.session.scalar(sa.select(AccountingConnection.tenant_id))
+    chosen = admin_client.post("/admin/accounting/xero/tenant", data={"tenant": second})
+    page = admin_client.get(chosen.location).get_data(as_text=True)
+    assert "Xero is connected to Kiwi Bikes Ltd" in page
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(AccountingConnection.tenant_id)) == second
