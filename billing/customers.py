@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import defer
 
-from billing.errors import ValidationFailed
+from billing.errors import ForbiddenChange, ValidationFailed
 from billing.settings import check_currency
 from billing.users import normalize_email
 from billing.work_totals import WorkTotals, sum_totals, totals_by_ticket
@@ -137,7 +137,7 @@ def save_customer(customer: Customer | None, data: CustomerData) -> Customer:
     if customer is not None and currency != customer.currency:
         reason = currency_lock_reason(customer)
         if reason:
-            raise ValidationFailed(reason, "currency")
+            raise ForbiddenChange(reason, "currency")
     if customer is None:
         customer = Customer()
         db.session.add(customer)

@@ -17,6 +17,13 @@ class ValidationFailed(BillingError):
         self.field = field
 
 
+class ForbiddenChange(ValidationFailed):
+    """A well-formed change that the data's state forbids (a customer's currency once it has
+    invoices...), told beside the field it concerns: 409, not 422."""
+
+    status_code = 409
+
+
 class Conflict(BillingError):
     """The change is forbidden by the state of the data (billed, sent, in use...)."""
 

@@ -167,6 +167,7 @@ def customer_edit(customer_id: int):
 def _edit(customer: Customer | None, form: CustomerForm):
     if request.method == "GET":
         return _page(customer, form)
+    status = 422
     if form.validate_on_submit():
         try:
             saved = save_customer(customer, CustomerData(**{f: form[f].data for f in FIELDS}))
@@ -174,6 +175,7 @@ def _edit(customer: Customer | None, form: CustomerForm):
         except ValidationFailed as error:
             db.session.rollback()
             show_error(form, error)
+            status = error.status_code  # 409 for a change the customer's history forbids
         except IntegrityError:
             # Only the name is unique: someone else saved the same name meanwhile.
             db.session.rollback()
@@ -181,7 +183,7 @@ def _edit(customer: Customer | None, form: CustomerForm):
         else:
             flash(f"Customer {saved.name} saved.", "success")
             return redirect(url_for("work.customer", customer_id=saved.id))
-    return _page(customer, form), 422
+    return _page(customer, form), status
 
 
 def _page(customer: Customer | None, form: CustomerForm) -> str:

@@ -315,7 +315,7 @@ def test_currency_change_is_refused_once_an_invoice_exists(admin_client):
     response = admin_client.post(
         f"/customers/{customer.id}/edit", data=customer_form(name="Acme 2", currency="EUR")
     )
-    assert response.status_code == 422
+    assert response.status_code == 409
     body = text(response)
     assert 'class="field has-error" id="field-currency"' in body
     assert "This customer has invoices in USD, so its currency cannot change" in body
@@ -336,7 +336,7 @@ def test_currency_lock_follows_priced_contracts_and_expenses(admin_client):
     )
     db.session.commit()
     refused = admin_client.post(url, data=customer_form(currency="USD"))
-    assert refused.status_code == 422 and "has priced contracts in CAD" in text(refused)
+    assert refused.status_code == 409 and "has priced contracts in CAD" in text(refused)
 
     other = make_customer(name="Other", currency="USD")
     make_contract(other, type=ContractType.RETAINER, quantity=Decimal(1), unit_price_minor=9900)
@@ -344,7 +344,7 @@ def test_currency_lock_follows_priced_contracts_and_expenses(admin_client):
     refused = admin_client.post(
         f"/customers/{other.id}/edit", data=customer_form(name="Other", currency="EUR")
     )
-    assert refused.status_code == 422
+    assert refused.status_code == 409
     assert "has priced contracts and expenses in USD" in text(refused)
     assert fresh(other).currency == "USD"
 
