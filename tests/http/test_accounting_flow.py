@@ -94,6 +94,7 @@ def test_a_rate_limited_export_is_shown_and_listed_as_failed(admin_client, xero)
     response = admin_client.post(f"/invoices/{invoice.id}/export", data={"to": "xero"})
     page = admin_client.get(response.location).get_data(as_text=True)
     assert "The last export to Xero failed" in page
+    assert "Retry export to Xero</button>" in page
     db.session.expire_all()
     assert db.session.get(Invoice, invoice.id).status == InvoiceStatus.DRAFT
     listed = admin_client.get("/billing?export=failed").get_data(as_text=True)
