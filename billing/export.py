@@ -112,10 +112,14 @@ def failure_text(error: Exception, provider: Provider) -> str:
     to try again."""
     text = getattr(error, "text", None) or str(error)
     if isinstance(error, RateLimited):
-        wait = f" and asked to wait {error.retry_after:.0f} s" if error.retry_after else ""
+        wait = (
+            f"asked to wait {error.retry_after:.0f} s, longer than an export here can wait"
+            if error.retry_after
+            else "still refused after a few seconds of waiting"
+        )
         return (
-            f"{provider.label} is limiting how fast it accepts requests{wait}, longer than an "
-            f"export on this page can wait. Nothing was changed: try again in a minute. ({text})"
+            f"{provider.label} is limiting how fast it accepts requests and {wait}. "
+            f"Nothing was changed: try again in a minute. ({text})"
         )
     return text
 

@@ -1,7 +1,7 @@
 """Waiting out a ledger's rate limit, as long as an inline request can afford to.
 
-Both ledgers answer 429 with ``Retry-After``. A short wait is worth it (the export then just
-takes a little longer); a long one is not, and the caller shows the ledger's answer instead.
+Both ledgers answer 429, usually with ``Retry-After``. A short wait is worth it (the export
+then just takes a little longer); a long one is not, and the caller shows the ledger's answer.
 Sending again is safe: every write carries its ``requestid`` / ``Idempotency-Key``, and a
 throttled request was not applied.
 """
@@ -18,20 +18,25 @@ T = TypeVar("T")
 MAX_TRIES = 4
 
 
-def with_backoff(send: Callable[[], T], max_wait: float, sleep=time.sleep) -> T:
+def with_backoff(
+    send: Callable[[], T], max_wait: float, sleep=time.sleep, first_guess: float = 1.0
+) -> T:
     """``send()``, sent again after each wait a 429 asks for while the waits add up to at
     most ``max_wait`` seconds (and at most :data:`MAX_TRIES` tries in all).
 
-    :raise RateLimited: the ledger asked for a longer wait, did not say how long, or kept
-        throttling.
+    A 429 without ``Retry-After`` (QuickBooks may not send one; Xero's concurrency limit does
+    not) is waited out ``first_guess`` seconds, then twice as long each time.
+
+    :raise RateLimited: the ledger asked for a longer wait, or kept throttling.
     """
-    waited = 0.0
+    waited, guess = 0.0, first_guess
     for attempt in range(1, MAX_TRIES + 1):
         try:
             return send()
         except RateLimited as error:
-            wait = error.retry_after
-            if wait is None or waited + wait > max_wait or attempt == MAX_TRIES:
+            wait = error.retry_after if error.retry_after is not None else guess
+            guess *= 2
+            if waited + wait > max_wait or attempt == MAX_TRIES:
                 raise
             sleep(wait)
             waited += wait

@@ -114,8 +114,10 @@ def test_a_long_retry_after_fails_clearly_and_changes_nothing(admin_client, ledg
     connect(provider, fake)
     fake.fail_next(429, path=_invoices_path(provider, fake), retry_after="120")
     page = _export(admin_client, invoice, provider)
-    assert f"{provider.label} is limiting how fast it accepts requests" in page
-    assert "asked to wait 120 s" in page and "Nothing was changed" in page
+    assert (
+        f"{provider.label} is limiting how fast it accepts requests and asked to wait 120 s" in page
+    )
+    assert "Nothing was changed" in page
     assert f"The last export to {provider.label} failed" in page  # on the invoice, to retry
     assert _fresh(Invoice, invoice.id).status == InvoiceStatus.DRAFT
     assert ledger_totals(provider, fake) == {}

@@ -28,12 +28,22 @@ def test_short_waits_are_waited_out_within_the_budget():
     assert ledger.slept == [2, 3] and ledger.calls == 3
 
 
-@pytest.mark.parametrize("waits", [(6,), (3, 3), (None,)], ids=["too long", "adds up", "unsaid"])
-def test_a_wait_past_the_budget_or_unsaid_is_not_waited(waits):
+@pytest.mark.parametrize("waits", [(6,), (3, 3)], ids=["too long", "adds up"])
+def test_a_wait_past_the_budget_is_not_waited(waits):
     ledger = Ledger(*waits)
     with pytest.raises(RateLimited):
         with_backoff(ledger.send, max_wait=5, sleep=ledger.slept.append)
     assert sum(ledger.slept) <= 5
+
+
+def test_without_retry_after_the_wait_starts_short_and_doubles():
+    ledger = Ledger(None, None, None)
+    assert with_backoff(ledger.send, max_wait=10, sleep=ledger.slept.append) == "ok"
+    assert ledger.slept == [1.0, 2.0, 4.0]
+    stubborn = Ledger(None, None, None, None)
+    with pytest.raises(RateLimited):
+        with_backoff(stubborn.send, max_wait=5, sleep=stubborn.slept.append)
+    assert stubborn.slept == [1.0, 2.0]  # 4 more would pass the budget
 
 
 def test_a_ledger_that_keeps_throttling_is_given_up_on():
