@@ -16,6 +16,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from bench import report
+from bench.datasets import SIZES
 from bench.harness import BENCH_DIR, machine
 
 SECTIONS = ("pages", "throughput", "batch", "pdf", "export")
@@ -62,6 +63,30 @@ def run_backend(name: str, wanted: set[str], datasets, pg_url: str | None) -> li
     return sections
 
 
+def describe(backend: str, dataset) -> str:
+    """A line on a dataset: what it holds and where it came from."""
+    source = (
+        "reused from the cache"
+        if dataset.generated_seconds is None
+        else f"generated in {dataset.generated_seconds:.0f} s"
+    )
+    sizes = ", ".join(f"{k} {v:,}" for k, v in SIZES[dataset.label].items())
+    return f"{backend} dataset {dataset.label} ({sizes}): {source}."
+
+
+def postgres_version(url: str) -> str:
+    """The PostgreSQL server's version."""
+    import sqlalchemy as sa
+
+    from bench.datasets import _psycopg
+
+    engine = sa.create_engine(_psycopg(url))
+    with engine.connect() as conn:
+        version = conn.execute(sa.text("SHOW server_version")).scalar()
+    engine.dispose()
+    return str(version)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmarks and write the results."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
@@ -87,8 +112,10 @@ def main(argv: list[str] | None = None) -> None:
         notes.append(os.environ["BENCH_SHARED_MACHINE"])
     need_data = wanted & {"pages", "throughput", "pdf", "export"}
     small = large = None
+    dataset_notes: list[str] = []
     if need_data:
         small, large = sqlite_dataset("1k", log), sqlite_dataset("100k", log)
+        dataset_notes += [describe("SQLite", d) for d in (small, large)]
     backends["SQLite"] = run_backend("SQLite", wanted, (small, large), None)
     pg = os.environ.get("BENCH_DATABASE_URL")
     if pg:
@@ -98,9 +125,13 @@ def main(argv: list[str] | None = None) -> None:
                 large_url = stack.enter_context(postgres_database(pg, "100k"))
                 small = postgres_dataset(small_url, "1k", log)
                 large = postgres_dataset(large_url, "100k", log)
+                dataset_notes += [describe("PostgreSQL", d) for d in (small, large)]
             backends["PostgreSQL"] = run_backend("PostgreSQL", wanted, (small, large), pg)
     info = machine()
-    info["Backends"] = ", ".join(backends) + (" (BENCH_DATABASE_URL)" if pg else "")
+    info["Backends"] = ", ".join(backends)
+    if pg:
+        info["PostgreSQL"] = postgres_version(pg)
+    notes += dataset_notes
     text = report.document(info, backends, notes)
     args.output.write_text(text)
     print(text)

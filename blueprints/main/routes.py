@@ -4,7 +4,7 @@ The query itself (filters, sorts, page, totals) is in ``billing_filters``.
 """
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import (
     current_app,
@@ -50,6 +50,7 @@ from models import (
 STATUSES = list(InvoiceStatus)
 BATCH_CHOICES = 200  # the newest batches offered in the batch filter
 MAX_PAGE = 100_000
+URL_SAFE = "!$'()*,/:;?@"  # what Werkzeug's url_for leaves unquoted in a query string
 # Endpoints other blueprints provide; until they exist the toolbar posts to these paths.
 BULK_ENDPOINTS = {
     "send": ("invoices.bulk_send", "/invoices/bulk/send"),
@@ -69,6 +70,9 @@ def billing_url_for(filters: dict[str, str], sort: Sort, page: int) -> Callable[
     Keyword arguments replace them; a sort or a filter change goes back to page 1, as it should.
     """
     current = {**filters, "sort": str(sort), "page": page}
+    # The route has no path arguments, so the rest is the query string, encoded as url_for
+    # encodes it (Werkzeug's safe characters); a page builds a dozen of these links.
+    path = url_for("main.billing")
 
     def build(**changes: object) -> str:
         """The URL with ``changes`` applied (``None`` drops an argument)."""
@@ -79,7 +83,8 @@ def billing_url_for(filters: dict[str, str], sort: Sort, page: int) -> Callable[
             del args["sort"]
         if args.get("page") == 1:
             del args["page"]
-        return url_for("main.billing", **{k: v for k, v in args.items() if v not in (None, "")})
+        query = urlencode([(k, v) for k, v in args.items() if v not in (None, "")], safe=URL_SAFE)
+        return f"{path}?{query}" if query else path
 
     return build
 
