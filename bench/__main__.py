@@ -108,8 +108,7 @@ def main(argv: list[str] | None = None) -> None:
         "Timings compared with each other (the two sizes; the three throughput routes) were "
         "measured in the same run.",
     ]
-    if os.environ.get("BENCH_SHARED_MACHINE"):
-        notes.append(os.environ["BENCH_SHARED_MACHINE"])
+    load_before = os.getloadavg()[0]
     need_data = wanted & {"pages", "throughput", "pdf", "export"}
     small = large = None
     dataset_notes: list[str] = []
@@ -132,6 +131,11 @@ def main(argv: list[str] | None = None) -> None:
     if pg:
         info["PostgreSQL"] = postgres_version(pg)
     notes += dataset_notes
+    notes.append(
+        f"Load average (1 min) on {os.cpu_count()} cores: {load_before:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end; above the core count, other work shared the "
+        "machine and absolute timings are noisier than the ratios measured side by side."
+    )
     text = report.document(info, backends, notes)
     args.output.write_text(text)
     print(text)
