@@ -80,11 +80,14 @@ def postgres_version(url: str) -> str:
 
     from bench.datasets import _psycopg
 
-    engine = sa.create_engine(_psycopg(url))
-    with engine.connect() as conn:
-        version = conn.execute(sa.text("SHOW server_version")).scalar()
-    engine.dispose()
-    return str(version)
+    engine = sa.create_engine(_psycopg(url).set(database="postgres"))
+    try:
+        with engine.connect() as conn:
+            return str(conn.execute(sa.text("SHOW server_version")).scalar())
+    except sa.exc.SQLAlchemyError as error:
+        return f"unknown ({type(error).__name__})"
+    finally:
+        engine.dispose()
 
 
 def main(argv: list[str] | None = None) -> None:
