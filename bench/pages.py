@@ -30,6 +30,9 @@ def billing_views(app: Flask) -> dict[str, str]:
         "Billing page, status filter (sent)": "/billing?status=sent",
         "Billing page, status filter (paid: most invoices)": "/billing?status=paid",
         f"Billing page, search ({word!r})": f"/billing?q={word}",
+        # A filtered list longer than a page loads its totals after its rows (htmx).
+        "Totals after the rows, status filter (paid)": "/billing/totals?status=paid",
+        f"Totals after the rows, search ({word!r})": f"/billing/totals?q={word}",
     }
 
 
@@ -44,7 +47,9 @@ def logged_in_client(app: Flask):
 
 
 def _get(client, path: str) -> None:
-    response = client.get(path)
+    # The totals come as a fragment to htmx's request (a plain one is redirected).
+    headers = {"HX-Request": "true"} if path.startswith("/billing/totals") else {}
+    response = client.get(path, headers=headers)
     if response.status_code != 200:
         raise RuntimeError(f"GET {path}: {response.status_code}")
     response.close()

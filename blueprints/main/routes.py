@@ -100,25 +100,27 @@ def _url_or_path(endpoint: str, path: str) -> str:
 def billing():
     """The Billing page: invoices newest number first, filtered, sorted, 50 a page.
 
-    Totals per currency are shown for a filtered list (one grouped query), or for an unfiltered
-    one that fits on its first page (from the rows at hand); never a count of the whole table.
-    A non-boosted htmx request gets only the results (``main/_invoice_rows.html``).
+    Totals per currency: from the rows at hand when the list fits on its first page; for a longer
+    filtered list, from :func:`billing_totals` once the rows are shown; never for the whole
+    table. A non-boosted htmx request gets only the results (``main/_invoice_rows.html``).
     """
     filters = read_filters(request.args)
     sort = Sort.parse(request.args.get("sort"))
     page = invoice_page(filters, sort, min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE))
-    if filters:
-        totals = filtered_totals(filters)
-    elif page.number == 1 and not page.has_next:
-        totals = totals_of(page.invoices)
-    else:
-        totals = None
+    totals, totals_url = None, ""
+    if page.number == 1 and not page.has_next:
+        totals = totals_of(page.invoices)  # every matching invoice is on this page
+    elif filters and request.args.get("totals") == "1":
+        totals = filtered_totals(filters)  # asked for without JavaScript
+    elif filters:
+        totals_url = url_for("main.billing_totals", **filters)
     billing_url = billing_url_for(filters, sort, page.number)
     today = billing_today()
     context = {
         "page": page,
         "rows": list_rows(page.invoices, company_locale(current_settings()), today),
         "totals": totals,
+        "totals_url": totals_url,
         "filters": filters,
         "sort": sort,
         "default_sort": DEFAULT_SORT,
@@ -136,6 +138,24 @@ def billing():
         response = make_response(render_template("main/billing.html", **context, **choices))
     response.vary.add("HX-Request")
     return response
+
+
+@bp.route("/billing/totals")
+def billing_totals():
+    """The totals per currency of a filtered list (one grouped query), as the list's footer.
+
+    htmx asks for it after showing the rows; a plain request is sent to the Billing page with
+    its totals.
+    """
+    filters = read_filters(request.args)
+    if not htmx:
+        return redirect(url_for("main.billing", **filters, totals=1))
+    return render_template(
+        "main/_invoice_totals.html",
+        totals=filtered_totals(filters) if filters else None,
+        totals_url="",
+        filters=filters,
+    )
 
 
 def _row_links() -> dict[str, str]:

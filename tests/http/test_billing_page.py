@@ -283,9 +283,19 @@ def test_totals_of_the_filtered_set_per_currency(admin_client, book):
     assert _totals(_page(admin_client, "?q=nobody")) == {}
 
 
-def test_totals_cover_the_whole_filtered_set_not_just_the_page(admin_client, sixty):
-    html = _page(admin_client, "?status=sent")
-    assert _totals(html) == {"USD": (60, "$1,830.00")}  # 100 * (1 + ... + 60) cents
+def test_a_longer_filtered_list_loads_its_totals_after_its_rows(admin_client, sixty):
+    html = _page(admin_client, "?status=sent&page=2")
+    assert _totals(html) == {}  # the rows do not wait for the sum
+    assert 'hx-get="/billing/totals?status=sent"' in html and 'hx-trigger="load"' in html
+    assert 'href="/billing?status=sent&amp;page=2&amp;totals=1"' in html  # without JavaScript
+    footer = admin_client.get("/billing/totals?status=sent", headers=HX).get_data(as_text=True)
+    assert footer.strip().startswith('<tfoot id="list-totals">')
+    assert _totals(footer) == {"USD": (60, "$1,830.00")}  # 100 * (1 + ... + 60) cents
+    no_js = _page(admin_client, "?status=sent&page=2&totals=1")
+    assert _totals(no_js) == {"USD": (60, "$1,830.00")}
+    assert no_js.count('name="ids"') == 10  # still page 2
+    plain = admin_client.get("/billing/totals?status=sent")
+    assert plain.status_code == 302 and plain.location == "/billing?status=sent&totals=1"
 
 
 def test_unfiltered_totals_without_counting_the_whole_table(admin_client, sixty):
