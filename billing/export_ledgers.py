@@ -20,6 +20,9 @@ from integrations.oauth import ProviderConfig
 from models import AccountingConnection, Customer, Invoice, InvoiceExport, Provider
 
 
+QBO_NAMES_PER_QUERY = 100
+
+
 @dataclass
 class Pushed:
     """The ledger's copy of one invoice."""
@@ -95,11 +98,16 @@ class QuickBooksLedger(Ledger):
         if not customers:
             return {}
         client = self.client()
-        names = ", ".join("'" + c.name.replace("'", "\\'") + "'" for c in customers)
-        found = client.query(f"select * from Customer where DisplayName in ({names})")
-        by_name = {
-            c["DisplayName"]: c["Id"] for c in found.get("QueryResponse", {}).get("Customer", [])
-        }
+        by_name: dict[str, str] = {}
+        # A query answers at most 100 rows unless told otherwise: 100 names a query.
+        for start in range(0, len(customers), QBO_NAMES_PER_QUERY):
+            chunk = customers[start : start + QBO_NAMES_PER_QUERY]
+            names = ", ".join("'" + c.name.replace("'", "\\'") + "'" for c in chunk)
+            found = client.query(
+                f"select * from Customer where DisplayName in ({names}) "
+                f"MAXRESULTS {QBO_NAMES_PER_QUERY}"
+            )
+            by_name.update({c["DisplayName"]: c["Id"] for c in found.get("Customer", [])})
         ids = {c.id: by_name[c.name] for c in customers if c.name in by_name}
         missing = [c for c in customers if c.id not in ids]
         if missing:

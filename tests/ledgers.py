@@ -128,3 +128,25 @@ def api_requests(provider: Provider, fake) -> list[str]:
             log = list(fake.state.requests)
         prefix = "/api.xro/"
     return [f"{e['method']} {e['path']}" for e in log if e["path"].startswith(prefix)]
+
+
+def seed_customers(provider: Provider, fake, names: list[str]) -> None:
+    """Customers the ledger already has (the MSP kept its books there before us), created
+    through the API with requests of their own."""
+    from integrations import quickbooks, xero
+
+    if provider == Provider.QUICKBOOKS:
+        client = quickbooks.QuickBooksClient(
+            fake.api_base_url, fake.realm_id, fake.tokens()["access_token"]
+        )
+        items = [
+            {"bId": f"s{n}", "operation": "create", "Customer": {"DisplayName": name}}
+            for n, name in enumerate(names)
+        ]
+        assert all(r.ok for r in client.batch(items).values())
+    else:
+        client = xero.XeroClient(
+            fake.env()["XERO_API_BASE_URL"], DEFAULT_TENANT_ID, fake.issue_token()["access_token"]
+        )
+        payloads = [xero.build_contact_payload(name, None) for name in names]
+        assert all(r.ok for r in client.create_contacts(payloads, "seed-" + str(len(names))))

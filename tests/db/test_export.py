@@ -8,7 +8,13 @@ import sqlalchemy as sa
 from billing.errors import ValidationFailed
 from billing.export import export_invoices
 from models import ExportState, InvoiceStatus, LedgerMapping, Provider, db
-from tests.ledgers import connect, fake_settings, ledger_totals, make_invoices
+from tests.ledgers import (
+    connect,
+    fake_settings,
+    ledger_totals,
+    make_invoices,
+    seed_customers,
+)
 
 
 @pytest.fixture(params=[Provider.QUICKBOOKS, Provider.XERO])
@@ -86,3 +92,21 @@ def test_incomplete_mapping_says_what_is_missing(app, ledger):
     with pytest.raises(ValidationFailed, match="Tax rate Sales"):
         export_invoices([invoice], provider, None)
     assert invoice.status == InvoiceStatus.DRAFT
+
+
+def test_customers_already_in_the_ledger_are_found_by_name_not_created_again(app, ledger):
+    provider, fake, _ = ledger
+    invoices = make_invoices(120, customers=120)  # more names than one query answers
+    seed_customers(provider, fake, [f"Client {n}" for n in range(120)])
+    connect(provider, fake)
+    outcomes = export_invoices(invoices, provider, None)
+    db.session.commit()
+    assert all(o.ok for o in outcomes), [o.message for o in outcomes if not o.ok][:3]
+    if provider == Provider.QUICKBOOKS:
+        assert len(fake.entities("Customer")) == 120
+    else:
+        assert len(fake.contacts()) == 120
+    found = db.session.scalar(
+        sa.select(sa.func.count(LedgerMapping.id)).where(LedgerMapping.kind == "customer")
+    )
+    assert found == 120
