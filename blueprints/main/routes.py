@@ -7,7 +7,6 @@ from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
 from flask import (
-    current_app,
     flash,
     make_response,
     redirect,
@@ -160,10 +159,10 @@ def billing_totals():
 
 def _row_links() -> dict[str, str]:
     """The invoice and batch links of the rows, built once per page rather than per row."""
-    invoice_base = "/invoices/"  # until the invoices blueprint exists
-    if "invoices.detail" in current_app.view_functions:
-        invoice_base = id_link("invoices.detail", "invoice_id") or ""
-    return {"invoice_base": invoice_base, "batch_base": id_link("batches.detail", "batch_id") or ""}
+    return {
+        "invoice_base": id_link("invoices.detail", "invoice_id") or "",
+        "batch_base": id_link("batches.detail", "batch_id") or "",
+    }
 
 
 def connected_ledgers() -> list[Provider]:
