@@ -4,10 +4,11 @@ The fakes of ``tests/fakes`` run in process on loopback, as in ``tests/db/test_e
 each run starts from an empty ledger (every customer must be created) and is rolled back after,
 so each run exports the same invoices the same way.
 
-The minimum is what the providers' batch forms allow: QuickBooks, one customer query
-(``DisplayName IN (...)``, up to 1,000 results) and the invoices 30 per batch request; Xero,
-one contact query and every invoice in one request. The target adds one request per customer
-that had to be created.
+The minimum is what the providers' batch forms allow: QuickBooks, one customer query per 100
+names (a query answers 100 rows unless told otherwise), the new customers and then the invoices
+30 per batch request; Xero, one contact query, one request creating the new contacts, one
+carrying every invoice. The issue's bound (the target) is the minimum of the invoices plus the
+customers that had to be created.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from bench.harness import Stats, bench_app
 INVOICES = 200
 RUNS = 3
 QBO_BATCH = 30
-QBO_QUERY_MAX = 1000
+QBO_NAMES_PER_QUERY = 100
 
 
 @dataclass(frozen=True)
@@ -41,18 +42,28 @@ class ExportFigures:
     exported: int
     failures: list[str]
 
-    @property
-    def target(self) -> int:
-        """The issue's bound: the minimum plus the customers that had to be created."""
-        return self.minimum + self.customers_created
+    target: int
 
 
 def _minimum(provider, invoices: int, customers: int) -> int:
+    """Look-ups, creations and invoices, each in the provider's batch form."""
     from models import Provider
 
     if provider == Provider.QUICKBOOKS:
-        return math.ceil(customers / QBO_QUERY_MAX) + math.ceil(invoices / QBO_BATCH)
-    return 1 + 1
+        return (
+            math.ceil(customers / QBO_NAMES_PER_QUERY)
+            + math.ceil(customers / QBO_BATCH)
+            + math.ceil(invoices / QBO_BATCH)
+        )
+    return 1 + 1 + 1
+
+
+def _target(provider, invoices: int, customers: int) -> int:
+    """The issue's bound: the invoices' minimum plus the customers that had to be created."""
+    from models import Provider
+
+    per_request = QBO_BATCH if provider == Provider.QUICKBOOKS else invoices
+    return math.ceil(invoices / per_request) + customers
 
 
 def _connect(provider, fake):
@@ -182,6 +193,7 @@ def export_figures(url: str) -> dict[str, ExportFigures]:
             requests=len(log),
             by_endpoint=by_endpoint,
             minimum=_minimum(provider, len(ids), customers),
+            target=_target(provider, len(ids), customers),
             customers_created=customers,
             exported=sum(o.ok for o in outcomes),
             failures=[o.message for o in outcomes if not o.ok][:3],

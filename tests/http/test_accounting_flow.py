@@ -17,7 +17,7 @@ from models import (
     db,
 )
 from tests.factories import make_customer
-from tests.ledgers import connect
+from tests.ledgers import SEEDED, connect, ledger_totals, make_invoices
 
 
 @pytest.fixture
@@ -127,3 +127,32 @@ def test_a_xero_login_with_several_organisations_picks_one(admin_client, xero):
     assert "Xero is connected to Kiwi Bikes Ltd" in page
     db.session.expire_all()
     assert db.session.scalar(sa.select(AccountingConnection.tenant_id)) == second
+
+
+@pytest.mark.parametrize("provider", [Provider.QUICKBOOKS, Provider.XERO], ids=lambda p: p.value)
+def test_connect_map_and_export_60_invoices_read_back_to_the_cent(
+    admin_client, qbo, xero, provider
+):
+    fake = qbo if provider == Provider.QUICKBOOKS else xero
+    if provider == Provider.QUICKBOOKS:
+        fake.configure(tax_rates={"TAX": Decimal("10")})
+    invoices = make_invoices(60, customers=4)
+    _follow_oauth(admin_client, provider.value)
+    item, tax, untaxed = SEEDED[provider]
+    rate_id = invoices[0].lines[1].tax_rate_id
+    mapped = admin_client.post(
+        f"/admin/accounting/{provider.value}/mapping",
+        data={"item__default": item, f"tax__{rate_id}": tax, "tax__none": untaxed},
+    )
+    assert mapped.status_code == 302, mapped.get_data(as_text=True)
+    ids = [str(i.id) for i in invoices]
+    response = admin_client.post("/invoices/bulk/export", data={"to": provider.value, "ids": ids})
+    page = admin_client.get(response.location).get_data(as_text=True)
+    assert f"60 invoice(s) exported to {provider.label}" in page
+    ours = {i.number: Decimal(i.total_minor) / 100 for i in invoices}
+    assert ledger_totals(provider, fake) == ours  # every total, to the cent
+    db.session.expire_all()
+    statuses = db.session.scalars(
+        sa.select(Invoice.status).where(Invoice.id.in_([i.id for i in invoices]))
+    )
+    assert set(statuses) == {InvoiceStatus.EXPORTED}
