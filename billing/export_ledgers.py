@@ -19,7 +19,6 @@ from integrations.ledger_errors import LedgerError, ValidationRejected
 from integrations.oauth import ProviderConfig
 from models import AccountingConnection, Customer, Invoice, InvoiceExport, Provider
 
-
 QBO_NAMES_PER_QUERY = 100
 
 
