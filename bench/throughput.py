@@ -28,7 +28,7 @@ PATHS = {
     "Floor page (1 SQL query, cached template)": "/_bench/floor",
     "Billing page, first page": "/billing",
 }
-ROUNDS = 3
+ROUNDS = 5
 WORKERS = 2
 
 
@@ -116,6 +116,8 @@ def throughput(
         _wait_for(port, server)
         cookie = log_in(port)
         runs: dict[str, list[float]] = {label: [] for label in PATHS}
+        for path in PATHS.values():  # warm-up: imports, compiled templates, caches, pools
+            _drive(port, path, "" if path.startswith("/_bench/") else cookie, threads, 1.0)
         for _ in range(rounds):
             for label, path in PATHS.items():
                 needs_login = not path.startswith("/_bench/")
