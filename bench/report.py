@@ -35,15 +35,15 @@ WHY = {
         "size; what remains is per-request work (session, user, settings, choices, rendering)."
     ),
     "throughput": (
-        "The floor renders 50 rows from one query. The Billing page also loads the user "
-        "(Flask-Login) and the settings row through the ORM, reads the filter choices (200 "
-        "customers, the batches, the ledgers: three queries), builds ~20 more URLs "
-        "(navigation, sort headers, pager), signs a CSRF token, and renders the layout, the "
-        "filter form and the bulk toolbar around the rows. The rows themselves are already "
-        "plain tuples with memoized dates and amounts, and the page's links are built from one "
-        "base path. What would meet it: caching the filter choices and the rendered layout per "
-        "data version (invalidated on writes), and the user and settings kept in the session "
-        "with a version check instead of two ORM loads per request."
+        "The floor renders 50 rows from one query. Profiled in process (cProfile, 100,000 "
+        "invoices, SQLite), the Billing page's time goes to: rendering 37% (the layout, the "
+        "filter form with ~230 options, the sort headers, the bulk toolbar, the rows), the "
+        "filter choices 15% (200 customers, the batches, the ledgers: three queries), loading "
+        "the user (Flask-Login) 10%, the page's query 10%, the settings row 7%, and Flask, the "
+        "session and the CSRF token the rest. The rows are already plain tuples with memoized "
+        "dates and amounts, and the links come from one base path. What would meet it: the "
+        "filter choices and the settings cached per process behind one version query "
+        "(invalidated on writes), and the static parts of the layout rendered once."
     ),
 }
 
