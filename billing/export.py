@@ -17,7 +17,7 @@ from billing.errors import Conflict, ValidationFailed
 from billing.export_ledgers import LEDGERS, Ledger
 from billing.ledger_mapping import LineMapper, mappings_of, required_for
 from billing.status import TRANSITIONS
-from integrations.ledger_errors import AuthExpired, LedgerError, RateLimited
+from integrations.ledger_errors import LedgerError, RateLimited
 from integrations.oauth import provider_config
 from models import (
     ExportState,
@@ -71,18 +71,10 @@ def export_invoices(invoices: list[Invoice], provider: Provider, user: User | No
     ledger: Ledger = LEDGERS[provider](config, connection, access_token(connection, config))
     mapper = LineMapper(mapping, invoices)
     try:
-        results = _with_one_refresh(ledger, connection, config, invoices, mapper)
+        results = ledger.with_one_refresh(lambda it: _push(it, invoices, mapper))
     except LedgerError as error:
         results = {invoice.id: error for invoice in invoices}
     return [_record(invoice, provider, results[invoice.id], user) for invoice in invoices]
-
-
-def _with_one_refresh(ledger, connection, config, invoices, mapper):
-    try:
-        return _push(ledger, invoices, mapper)
-    except AuthExpired:
-        ledger.access_token = access_token(connection, config, force=True)
-        return _push(ledger, invoices, mapper)
 
 
 def _push(ledger: Ledger, invoices: list[Invoice], mapper: LineMapper):

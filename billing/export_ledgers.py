@@ -7,19 +7,23 @@ tax so that its totals equal ours (our tax is rounded once per rate, Xero's per 
 
 import hashlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
+from billing.accounting import access_token
 from billing.invoices import tax_summary
 from billing.ledger_mapping import DEFAULT_ITEM, NO_TAX, LineMapper
 from billing.money import from_minor, precision
 from integrations import quickbooks as qbo
 from integrations import xero
-from integrations.ledger_errors import LedgerError, ValidationRejected
+from integrations.ledger_errors import AuthExpired, LedgerError, ValidationRejected
 from integrations.oauth import ProviderConfig
 from models import AccountingConnection, Customer, Invoice, InvoiceExport, Provider
 
 QBO_NAMES_PER_QUERY = 100
+T = TypeVar("T")
 
 
 @dataclass
@@ -68,9 +72,30 @@ class Ledger(ABC):
     """What the exporter needs from a ledger."""
 
     provider: Provider
+    client_class: type  # QuickBooksClient or XeroClient: (base URL, tenant, token, max_wait=)
 
     def __init__(self, config: ProviderConfig, connection: AccountingConnection, token: str):
         self.config, self.connection, self.access_token = config, connection, token
+
+    def with_one_refresh(self, action: Callable[["Ledger"], T]) -> T:
+        """``action(self)``; after a 401, the access token is renewed and it runs once more.
+
+        :raise ReconnectNeeded: the ledger refused to renew the token.
+        """
+        try:
+            return action(self)
+        except AuthExpired:
+            self.access_token = access_token(self.connection, self.config, force=True)
+            return action(self)
+
+    def client(self):
+        """The API client for the connected company, with the current access token."""
+        return self.client_class(
+            self.config.api_base_url,
+            self.connection.tenant_id,
+            self.access_token,
+            max_wait=self.config.max_wait,
+        )
 
     @abstractmethod
     def customer_ids(self, customers: list[Customer]) -> dict[int, str]:
@@ -83,17 +108,10 @@ class Ledger(ABC):
 
 class QuickBooksLedger(Ledger):
     provider = Provider.QUICKBOOKS
-
-    def client(self) -> qbo.QuickBooksClient:
-        return qbo.QuickBooksClient(
-            self.config.api_base_url,
-            self.connection.tenant_id,
-            self.access_token,
-            max_wait=self.config.max_wait,
-        )
+    client_class = qbo.QuickBooksClient
 
     def customer_ids(self, customers: list[Customer]) -> dict[int, str]:
-        """Find by exact DisplayName (one query), create the rest in one batch."""
+        """Find by exact DisplayName (100 names a query), create the rest in batches of 30."""
         if not customers:
             return {}
         client = self.client()
@@ -183,14 +201,7 @@ class QuickBooksLedger(Ledger):
 
 class XeroLedger(Ledger):
     provider = Provider.XERO
-
-    def client(self) -> xero.XeroClient:
-        return xero.XeroClient(
-            self.config.api_base_url,
-            self.connection.tenant_id,
-            self.access_token,
-            max_wait=self.config.max_wait,
-        )
+    client_class = xero.XeroClient
 
     def customer_ids(self, customers: list[Customer]) -> dict[int, str]:
         """Find contacts by exact name (several per request), create the rest in one request."""

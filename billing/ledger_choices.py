@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from billing.accounting import access_token
 from billing.catalog import percent_text
+from billing.export_ledgers import LEDGERS
 from integrations import quickbooks as qbo
 from integrations import xero
-from integrations.ledger_errors import AuthExpired
 from integrations.oauth import provider_config
 from models import AccountingConnection, Provider
 
@@ -41,16 +41,12 @@ def ledger_choices(connection: AccountingConnection) -> LedgerChoices:
     :raise LedgerError: the ledger refused or failed (its own words are in the error).
     """
     config = provider_config(connection.provider.value)
+    ledger = LEDGERS[connection.provider](config, connection, access_token(connection, config))
     read = _quickbooks if connection.provider == Provider.QUICKBOOKS else _xero
-    try:
-        return read(connection, access_token(connection, config), config.max_wait)
-    except AuthExpired:
-        return read(connection, access_token(connection, config, force=True), config.max_wait)
+    return ledger.with_one_refresh(lambda it: read(it.client()))
 
 
-def _quickbooks(connection: AccountingConnection, token: str, max_wait: float) -> LedgerChoices:
-    api = provider_config("quickbooks").api_base_url
-    client = qbo.QuickBooksClient(api, connection.tenant_id, token, max_wait=max_wait)
+def _quickbooks(client: qbo.QuickBooksClient) -> LedgerChoices:
     items = [
         (str(i["Id"]), str(i.get("FullyQualifiedName") or i["Name"]))
         for i in client.list_items()
@@ -64,9 +60,7 @@ def _quickbooks(connection: AccountingConnection, token: str, max_wait: float) -
     return LedgerChoices(item=sorted(items, key=_label), tax=sorted(taxes, key=_label))
 
 
-def _xero(connection: AccountingConnection, token: str, max_wait: float) -> LedgerChoices:
-    api = provider_config("xero").api_base_url
-    client = xero.XeroClient(api, connection.tenant_id, token, max_wait=max_wait)
+def _xero(client: xero.XeroClient) -> LedgerChoices:
     accounts = [
         (str(a["Code"]), f"{a['Code']} {a.get('Name', '')}".strip())
         for a in client.list_accounts()
