@@ -106,18 +106,19 @@ def test_create_contacts_keeps_xero_messages(client):
     assert error.trace_id and error.provider == "xero"
 
 
-def test_sixty_invoices_in_one_put(client, fake):
-    """60 invoices in one request: 60 results in order, one PUT, totals to the cent."""
+def test_fifty_invoices_in_one_put(client, fake):
+    """50 invoices (the fake's max_elements) in one request: 50 results in order, one PUT,
+    totals to the cent. More in one request is refused (test_xero_fake covers it)."""
     contact_id = _contact_id(client)
-    invoices = [_invoice(contact_id, f"MSP-{n:04d}") for n in range(60)]
+    invoices = [_invoice(contact_id, f"MSP-{n:04d}") for n in range(50)]
     results = client.put_invoices(invoices, "batch-1")
-    assert [r.number for r in results] == [f"MSP-{n:04d}" for n in range(60)]
+    assert [r.number for r in results] == [f"MSP-{n:04d}" for n in range(50)]
     assert all(r.ok and r.id for r in results)
     assert fake.count("PUT /Invoices") == 1
     # 3 × 150 + 1.5 × 120 = 630.00; 15% GST (LABOUR's sales tax type too) = 94.50
     total = results[0].entity["Total"]
     assert isinstance(total, Decimal) and total == Decimal("724.50")
-    assert len(fake.invoices()) == 60
+    assert len(fake.invoices()) == 50
 
 
 def test_per_invoice_errors_and_summarized_rejection(client):

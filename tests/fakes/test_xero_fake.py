@@ -40,7 +40,8 @@ from tests.fakes.xero import DEFAULT_TENANT_ID, FakeXero
 
 CLIENT_ID, CLIENT_SECRET = "conformance-client", "conformance-secret"
 REDIRECT = "http://127.0.0.1:8765/callback"  # never followed: the tests read the Location
-SCOPE = "openid profile email offline_access accounting.transactions accounting.contacts"
+# Granular: the fake's app is new (created on or after 2 March 2026) unless told otherwise.
+SCOPE = "openid profile email offline_access accounting.invoices accounting.contacts"
 DUPLICATE = (
     "The contact name Buzz Lightyear is already assigned to another contact. "
     "The contact name must be unique across all active contacts."
@@ -806,3 +807,343 @@ def test_standalone_command_prints_the_settings():
             assert settings["XERO_API_BASE_URL"].endswith("/api.xro/2.0")
         finally:
             process.terminate()
+
+
+# --- Granular scopes: apps created on or after 2 March 2026 -------------------------------
+
+BROAD = ("accounting.transactions", "accounting.transactions.read", "accounting.reports.read")
+GRANULAR = (
+    "openid profile email offline_access accounting.invoices accounting.invoices.read "
+    "accounting.payments accounting.payments.read accounting.banktransactions "
+    "accounting.banktransactions.read accounting.manualjournals accounting.manualjournals.read "
+    "accounting.reports.profitandloss.read accounting.reports.balancesheet.read "
+    "accounting.contacts accounting.settings accounting.attachments"
+)
+
+
+def _refusal(scope: str) -> str:
+    return (
+        f"Invalid scope for client: {scope} is not available to apps created on or after "
+        "2 March 2026"
+    )
+
+
+def _as(fake, token: str, method: str, path: str, body=None) -> requests.Response:
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "xero-tenant-id": DEFAULT_TENANT_ID,
+        "Accept": "application/json",
+    }
+    url = f"{fake.url}/api.xro/2.0/{path}"
+    return requests.request(method, url, json=body, headers=headers, timeout=5)
+
+
+def test_new_app_authorize_refuses_broad_scopes_and_grants_granular_ones(fake):
+    """A new app (the default) asking for a broad scope is sent back with invalid_scope and
+    nothing is connected; the granular scopes and the unchanged ones are granted."""
+    assert fake.config.new_app is True
+    for broad in BROAD:
+        session = OAuth2Session(
+            CLIENT_ID,
+            CLIENT_SECRET,
+            scope=f"openid accounting.invoices {broad}",
+            redirect_uri=REDIRECT,
+        )
+        query = parse_qs(urlsplit(_consent(fake, session, state="st")).query)
+        assert query == {
+            "error": ["invalid_scope"],
+            "error_description": [_refusal(broad)],
+            "state": ["st"],
+        }
+    assert fake.snapshot()["connections"] == []
+    session = OAuth2Session(CLIENT_ID, CLIENT_SECRET, scope=GRANULAR, redirect_uri=REDIRECT)
+    token = _connect(fake, session)
+    assert token["scope"] == GRANULAR and token["refresh_token"]
+
+
+def test_old_app_may_use_broad_and_granular_scopes(fake):
+    """With ``new_app=False`` the broad scopes work through authorize, token and the API."""
+    fake.config.update({"new_app": False})
+    broad = "offline_access accounting.transactions accounting.contacts"
+    session = OAuth2Session(CLIENT_ID, CLIENT_SECRET, scope=broad, redirect_uri=REDIRECT)
+    token = _connect(fake, session)
+    assert token["scope"] == broad
+    new_invoice = {"Invoices": [{"Type": "ACCREC", "Contact": {"Name": "Old App Ltd"}}]}
+    assert _as(fake, token["access_token"], "PUT", "Invoices", new_invoice).status_code == 200
+    assert _as(fake, token["access_token"], "GET", "Invoices").status_code == 200
+    session = OAuth2Session(CLIENT_ID, CLIENT_SECRET, scope=GRANULAR, redirect_uri=REDIRECT)
+    assert _connect(fake, session)["scope"] == GRANULAR
+    minted = fake.issue_token(scope="accounting.transactions.read accounting.reports.read")
+    assert _as(fake, minted["access_token"], "GET", "Invoices").status_code == 200
+
+
+def test_token_endpoint_and_minting_never_grant_a_broad_scope_to_a_new_app(fake):
+    """A code or refresh token from when the app counted as old gives invalid_scope once it is
+    new; issue_token and /_fake/token refuse broad scopes; the default mint is granular."""
+    token_url = f"{fake.url}/connect/token"
+    fake.config.update({"new_app": False})
+    session = OAuth2Session(
+        CLIENT_ID,
+        CLIENT_SECRET,
+        scope="offline_access accounting.transactions",
+        redirect_uri=REDIRECT,
+    )
+    old_refresh = _connect(fake, session)["refresh_token"]
+    location = _consent(fake, session)
+    fake.config.update({"new_app": True})
+    with pytest.raises(OAuthError) as caught:
+        session.fetch_token(token_url, authorization_response=location)
+    assert (caught.value.error, caught.value.description) == (
+        "invalid_scope",
+        _refusal("accounting.transactions"),
+    )
+    with pytest.raises(OAuthError, match="invalid_scope"):
+        session.refresh_token(token_url, refresh_token=old_refresh)
+    with pytest.raises(ValueError, match="accounting.reports.read is not available"):
+        fake.issue_token(scope="offline_access accounting.reports.read")
+    minted = requests.post(
+        f"{fake.url}/_fake/token", json={"scope": "accounting.transactions"}, timeout=5
+    )
+    assert minted.status_code == 400 and minted.json()["error"] == "invalid_scope"
+    default = fake.issue_token()["scope"].split()
+    assert "accounting.invoices" in default and not set(default) & set(BROAD)
+
+
+@pytest.mark.parametrize(
+    ("scope", "new_app", "can_read", "can_write"),
+    [
+        ("accounting.invoices", True, True, True),
+        ("accounting.invoices.read", True, True, False),
+        ("accounting.contacts accounting.settings", True, False, False),
+        ("accounting.transactions", False, True, True),
+        ("accounting.transactions.read", False, True, False),
+    ],
+)
+def test_invoice_endpoints_take_the_granular_or_the_broad_scope(
+    fake, scope, new_app, can_read, can_write
+):
+    """GET /Invoices needs accounting.invoices(.read) or accounting.transactions(.read); PUT
+    and POST need accounting.invoices or accounting.transactions; else 401 Authorization..."""
+    fake.config.update({"new_app": new_app})
+    token = fake.issue_token(scope=scope)["access_token"]
+    body = {"Invoices": [{"Type": "ACCREC", "Contact": {"Name": "Scoped Ltd"}}]}
+    answers = {
+        "GET": _as(fake, token, "GET", "Invoices"),
+        "PUT": _as(fake, token, "PUT", "Invoices", body),
+        "POST": _as(fake, token, "POST", "Invoices", body),
+    }
+    for method, answer in answers.items():
+        allowed = can_read if method == "GET" else can_write
+        if allowed:
+            assert answer.status_code == 200, (method, answer.text)
+        else:
+            assert (answer.status_code, answer.json()["Detail"]) == (
+                401,
+                "AuthorizationUnsuccessful",
+            ), method
+
+
+# --- Request size: elements per write and bytes per body ----------------------------------
+
+
+def test_more_than_max_elements_is_refused_and_nothing_is_stored(api, fake):
+    """51 invoices or contacts in one PUT/POST: 400 ValidationException, nothing stored; the
+    refusal is replayed as a refusal (never a success); 50 pass; ``max_elements=0`` lifts it."""
+    contact = {"ContactID": _new_contact(api)}
+    invoices = [{"Type": "ACCREC", "Contact": contact} for _ in range(51)]
+    for method in ("PUT", "POST"):
+        key = {"Idempotency-Key": f"bulk-{method}"}
+        refused = api(method, "Invoices", {"Invoices": invoices}, headers=key)
+        assert refused.status_code == 400
+        assert refused.json() == {
+            "ErrorNumber": 10,
+            "Type": "ValidationException",
+            "Message": "A maximum of 50 Invoices can be submitted in a single request",
+        }
+    replay = api("PUT", "Invoices", {"Invoices": invoices}, headers={"Idempotency-Key": "bulk-PUT"})
+    assert replay.status_code == 400 and fake.invoices() == []
+    contacts = {"Contacts": [{"Name": f"Bulk {n}"} for n in range(51)]}
+    refused = api("PUT", "Contacts", contacts)
+    assert refused.json()["Message"] == (
+        "A maximum of 50 Contacts can be submitted in a single request"
+    )
+    assert len(fake.contacts()) == 1
+    assert api("PUT", "Invoices", {"Invoices": invoices[:50]}).status_code == 200
+    fake.config.update({"max_elements": 0})
+    assert api("PUT", "Invoices", {"Invoices": invoices}).status_code == 200
+    assert len(fake.invoices()) == 101
+
+
+def test_body_over_max_request_bytes_gives_413_before_anything_else(api, fake):
+    """Over 3.5 MB: 413 with a short text body, unprocessed, not cached under its key (the
+    same key then works with a small body); a body of exactly the limit is processed."""
+    huge = {"Contacts": [{"Name": "Big", "EmailAddress": "x" * 3_500_000}]}
+    refused = api("PUT", "Contacts", huge, headers={"Idempotency-Key": "big"})
+    assert refused.status_code == 413 and refused.headers["Content-Type"] == "text/plain"
+    assert refused.text.startswith("Request body too large: ") and len(refused.text) < 200
+    unauthenticated = requests.put(f"{fake.url}/api.xro/2.0/Contacts", json=huge, timeout=5)
+    assert unauthenticated.status_code == 413
+    assert fake.contacts() == []
+    small = api(
+        "PUT", "Contacts", {"Contacts": [{"Name": "Small"}]}, headers={"Idempotency-Key": "big"}
+    )
+    assert small.status_code == 200 and small.headers.get("X-Fake-Idempotent-Replay") is None
+    body = {"Contacts": [{"Name": "Exact"}]}
+    fake.config.update({"max_request_bytes": len(json.dumps(body))})
+    assert api("PUT", "Contacts", body).status_code == 200
+    body = {"Contacts": [{"Name": "Exact!"}]}
+    assert api("PUT", "Contacts", body).status_code == 413
+
+
+# --- Idempotency window -------------------------------------------------------------------
+
+
+def test_idempotency_window_replays_refuses_a_new_body_then_expires(api, fake):
+    """Within ``idempotency_ttl`` the key replays the first answer and refuses another body;
+    after ``advance(ttl + 1)`` the same request is new, so its taken number is refused."""
+    contact = {"ContactID": _new_contact(api)}
+    invoice = {"Type": "ACCREC", "Contact": contact, "InvoiceNumber": "INV-7001"}
+    key = {"Idempotency-Key": "export-7001"}
+    first = api("PUT", "Invoices", {"Invoices": [invoice]}, headers=key)
+    assert first.status_code == 200
+    fake.advance(fake.config.idempotency_ttl - 10)
+    again = api("PUT", "Invoices", {"Invoices": [invoice]}, headers=key)
+    assert (again.status_code, again.text) == (200, first.text)
+    assert again.headers["X-Fake-Idempotent-Replay"] == "true"
+    other = {**invoice, "Reference": "changed"}
+    mismatch = api("PUT", "Invoices", {"Invoices": [other]}, headers=key)
+    assert mismatch.status_code == 400
+    assert "already used with a different request" in mismatch.json()["Message"]
+    fake.advance(11)
+    late = api("PUT", "Invoices", {"Invoices": [invoice]}, headers=key)
+    assert late.status_code == 400 and "X-Fake-Idempotent-Replay" not in late.headers
+    errors = late.json()["Elements"][0]["ValidationErrors"]
+    assert errors == [{"Message": "Invoice # must be unique."}]
+    assert len(fake.invoices()) == 1
+
+
+# --- Rounding: the fake computes its own line amounts and totals --------------------------
+
+
+def test_amounts_are_booked_to_the_cent_whatever_the_currency(api, fake):
+    """JPY, 1.5 × 15001: LineAmount and Total 22501.50 (Xero keeps amounts to 2 decimals,
+    the safer reading for a currency without minor units)."""
+    tenant = fake.add_tenant("Tokyo KK", base_currency="JPY", country_code="JP")
+    token = fake.issue_token()["access_token"]
+    line = {"Description": "Support", "Quantity": "1.5", "UnitAmount": "15001"}
+    line.update(AccountCode="200", TaxType="NONE")
+    invoice = {"Type": "ACCREC", "Contact": {"Name": "Tanaka"}, "LineItems": [line]}
+    answer = requests.put(
+        f"{fake.url}/api.xro/2.0/Invoices",
+        json={"Invoices": [{**invoice, "CurrencyCode": "JPY"}]},
+        headers={
+            "Authorization": f"Bearer {token}",
+            "xero-tenant-id": tenant,
+            "Accept": "application/json",
+        },
+        timeout=5,
+    )
+    assert answer.status_code == 200, answer.text
+    assert '"LineAmount":22501.50' in answer.text and '"Total":22501.50' in answer.text
+    made = answer.json()["Invoices"][0]
+    assert (made["CurrencyCode"], _totals(made)) == ("JPY", ("22501.5", "0.0", "22501.5"))
+
+
+def test_line_and_tax_rounding_is_half_away_from_zero(api):
+    """0.333 × 25.00 = 8.325 -> 8.33 and 15% of 0.30 = 0.045 -> 0.05: half away from zero
+    (half-even would give 8.32 and 0.04). Xero's own rounding mode is unverified; its rounding
+    guide says tax is rounded per line to 2 decimals. The quantity keeps its 3 decimals."""
+    contact = {"ContactID": _new_contact(api)}
+    lines = [_line("25.00", "NONE", quantity="0.333"), _line("0.30")]
+    answer = _put(api, {"Type": "ACCREC", "Contact": contact, "LineItems": lines})
+    assert '"Quantity":0.3330' in answer.text
+    made = answer.json()["Invoices"][0]
+    first, second = made["LineItems"]
+    assert (first["LineAmount"], first["TaxAmount"]) == (8.33, 0.0)
+    assert (second["LineAmount"], second["TaxAmount"]) == (0.3, 0.05)
+    assert _totals(made) == ("8.63", "0.05", "8.68")
+
+
+def test_line_amount_must_agree_with_quantity_times_unit_amount(api):
+    """A LineAmount that is not Quantity × UnitAmount is an element error in Xero's words; an
+    agreeing one passes; a LineAmount alone sets the unit amount; a client TaxAmount is kept."""
+    contact = {"ContactID": _new_contact(api)}
+    wrong = {"Type": "ACCREC", "Contact": contact, "LineItems": [_line("10.00", quantity="2")]}
+    wrong["LineItems"][0]["LineAmount"] = "20.01"
+    refused = _put(api, wrong)
+    assert refused.status_code == 400
+    assert refused.json()["Elements"][0]["ValidationErrors"] == [
+        {"Message": "The line total 20.01 does not match the expected line total 20.00"}
+    ]
+    element = _put(api, wrong, summarizeErrors="false").json()["Invoices"][0]
+    assert (element["StatusAttributeString"], element["HasErrors"]) == ("ERROR", True)
+    wrong["LineItems"][0]["LineAmount"] = "20.00"
+    assert _put(api, wrong).status_code == 200
+    alone = {"Description": "Work", "Quantity": "4", "LineAmount": "50.00", "AccountCode": "200"}
+    alone.update(TaxType="OUTPUT2", TaxAmount="7.49")
+    made = _put(api, {"Type": "ACCREC", "Contact": contact, "LineItems": [alone]}).json()
+    line = made["Invoices"][0]["LineItems"][0]
+    assert (line["UnitAmount"], line["LineAmount"], line["TaxAmount"]) == (12.5, 50.0, 7.49)
+    assert _totals(made["Invoices"][0]) == ("50.0", "7.49", "57.49")
+
+
+# --- Status workflow and lookups by number ------------------------------------------------
+
+
+def test_draft_authorise_no_way_back_and_line_edits_until_paid(api, fake):
+    """PUT DRAFT stays DRAFT; POST by InvoiceID authorises; back to DRAFT is refused; lines of
+    an AUTHORISED invoice can change until a payment is allocated, then they cannot."""
+    from decimal import Decimal
+
+    contact = {"ContactID": _new_contact(api)}
+    draft = {"Type": "ACCREC", "Contact": contact, "Status": "DRAFT", "DueDate": "2026-03-31"}
+    made = _put(api, {**draft, "LineItems": [_line("10")]}).json()["Invoices"][0]
+    ident = {"InvoiceID": made["InvoiceID"]}
+    assert made["Status"] == "DRAFT"
+    assert api("GET", f"Invoices/{made['InvoiceID']}").json()["Invoices"][0]["Status"] == "DRAFT"
+
+    def post(**fields):
+        return api("POST", "Invoices", {"Invoices": [{**ident, **fields}]})
+
+    assert post(Status="AUTHORISED").json()["Invoices"][0]["Status"] == "AUTHORISED"
+    back = post(Status="DRAFT")
+    assert back.status_code == 400
+    assert back.json()["Elements"][0]["ValidationErrors"] == [
+        {"Message": "Invoice status cannot be changed from AUTHORISED to DRAFT."}
+    ]
+    assert fake.invoices()[0]["Status"] == "AUTHORISED"
+    edited = post(LineItems=[_line("20"), _line("5")]).json()["Invoices"][0]
+    assert (edited["Status"], edited["Total"]) == ("AUTHORISED", 28.75)
+    with fake.state.lock:
+        fake.state.tenants[DEFAULT_TENANT_ID].invoices[made["InvoiceID"]]["AmountPaid"] = Decimal(
+            "5.00"
+        )
+    paid = post(LineItems=[_line("1")])
+    allocated = "This document cannot be edited as it has a payment or credit note allocated to it."
+    assert paid.json()["Elements"][0]["ValidationErrors"] == [{"Message": allocated}]
+    assert fake.invoices()[0]["Total"] == 28.75
+
+
+def test_invoice_numbers_filter_returns_exactly_those_drafts_included(api):
+    """GET /Invoices?InvoiceNumbers=A,B gives exactly A and B, whatever their status; an
+    unknown number is simply absent."""
+    contact = {"ContactID": _new_contact(api)}
+    base = {
+        "Type": "ACCREC",
+        "Contact": contact,
+        "DueDate": "2026-03-31",
+        "LineItems": [_line("1")],
+    }
+    _put(
+        api,
+        {**base, "InvoiceNumber": "A-1"},
+        {**base, "InvoiceNumber": "B-2", "Status": "AUTHORISED"},
+        {**base, "InvoiceNumber": "C-3"},
+    )
+    listed = api("GET", "Invoices", params={"InvoiceNumbers": "A-1,B-2"}).json()["Invoices"]
+    assert sorted((i["InvoiceNumber"], i["Status"]) for i in listed) == [
+        ("A-1", "DRAFT"),
+        ("B-2", "AUTHORISED"),
+    ]
+    one = api("GET", "Invoices", params={"InvoiceNumbers": "C-3,NOPE"}).json()["Invoices"]
+    assert [i["InvoiceNumber"] for i in one] == ["C-3"]

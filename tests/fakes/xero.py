@@ -54,8 +54,9 @@ class _QuietHandler(WSGIRequestHandler):
 class FakeXero:
     """The fake as a real HTTP server on 127.0.0.1 (port 0 picks a free one).
 
-    Keyword arguments set FakeXeroConfig fields (``client_id``, ``minute_limit``...). The
-    helper methods act on the state directly, for tests that need no HTTP round trip.
+    Keyword arguments set FakeXeroConfig fields (``client_id``, ``minute_limit``, ``new_app``...)
+    and are what ``reset`` restores. The helper methods act on the state directly, for tests that
+    need no HTTP round trip.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, **config: Any) -> None:
@@ -123,7 +124,12 @@ class FakeXero:
         return self.state.add_tenant(name, tenant_id, **options).tenant_id
 
     def issue_token(self, scope: str = DEFAULT_SCOPES, tenant_ids=None) -> dict[str, Any]:
-        """Tokens for the configured client, as if it had just connected ``tenant_ids`` (all)."""
+        """Tokens for the configured client, as if it had just connected ``tenant_ids`` (all).
+
+        The default scopes are granular ones a new app can have. A broad scope
+        (``accounting.transactions``...) raises ScopeRefused unless the fake is an old app:
+        ``FakeXero(new_app=False)`` or ``fake.config.update({"new_app": False})``.
+        """
         return xero_control.mint_token(self.state, self.url, scope, tenant_ids)
 
     def advance(self, seconds: float) -> None:

@@ -1,8 +1,9 @@
 """The fake Xero Accounting API under ``/api.xro/2.0`` (§3): guards, idempotency, dispatch.
 
-Every request passes, in order: bearer token (401), ``xero-tenant-id`` connected to the token's
-app (403), known resource (404), scope (401 AuthorizationUnsuccessful), ``Accept`` (406), rate
-limits (429), then ``Idempotency-Key`` replay, then the handler.
+Every request passes, in order: body size (413, as a gateway would, before anything else),
+bearer token (401), ``xero-tenant-id`` connected to the token's app (403), known resource (404),
+scope (401 AuthorizationUnsuccessful), ``Accept`` (406), rate limits (429), then
+``Idempotency-Key`` replay, then the handler (which refuses more than ``max_elements`` per write).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 
 from flask import Blueprint, Response, g, request
 
-from tests.fakes import xero_contacts, xero_invoices, xero_limits, xero_settings
+from tests.fakes import xero_contacts, xero_invoice_view, xero_invoices, xero_limits, xero_settings
 from tests.fakes.xero_format import (
     NOT_FOUND_TEXT,
     api_exception,
@@ -39,11 +40,18 @@ RESOURCES = {
     "currencies": "Currencies",
 }
 _SETTINGS = ({"accounting.settings", "accounting.settings.read"}, {"accounting.settings"})
+# (scopes that may read, scopes that may write): any one of the set will do. Invoices take the
+# granular scope of new apps or the broad one of old apps (xero_scopes).
 SCOPES = {
     "Contacts": ({"accounting.contacts", "accounting.contacts.read"}, {"accounting.contacts"}),
     "Invoices": (
-        {"accounting.transactions", "accounting.transactions.read"},
-        {"accounting.transactions"},
+        {
+            "accounting.invoices",
+            "accounting.invoices.read",
+            "accounting.transactions",
+            "accounting.transactions.read",
+        },
+        {"accounting.invoices", "accounting.transactions"},
     ),
     "Accounts": _SETTINGS,
     "TaxRates": _SETTINGS,
@@ -63,6 +71,9 @@ def _accepts_json() -> bool:
 def endpoint(resource: str, ident: str | None = None):
     """One Accounting API call, through every guard in the module docstring."""
     state = current_state()
+    oversized = xero_limits.too_large(state, request.method, request.get_data())
+    if oversized is not None:
+        return oversized
     token, failure = bearer()
     if failure:
         return failure
@@ -204,7 +215,7 @@ def _invoices(tenant: Tenant, ident: str | None) -> Response:
         found = [i for i in found if ident.lower() == i["InvoiceID"] or ident == i["InvoiceNumber"]]
         if not found:
             return text_response(NOT_FOUND_TEXT, 404)
-        return envelope("Invoices", [xero_invoices.render(found[0], contacts, dp)])
+        return envelope("Invoices", [xero_invoice_view.render(found[0], contacts, dp)])
     filters = {
         "IDs": lambda i, v: i["InvoiceID"] in {x.lower() for x in v},
         "InvoiceNumbers": lambda i, v: i["InvoiceNumber"] in v,
@@ -222,10 +233,12 @@ def _invoices(tenant: Tenant, ident: str | None) -> Response:
             for i in found
             if term in i["InvoiceNumber"].casefold() or term in str(i["Reference"]).casefold()
         ]
-    views = select([xero_invoices.where_view(i, contacts) for i in found], xero_invoices.FIELDS)
+    views = select(
+        [xero_invoice_view.where_view(i, contacts) for i in found], xero_invoice_view.FIELDS
+    )
     page, pagination = paginate(views)
     lines = pagination is not None or config.list_invoices_lines_without_page
     lines = lines and not flag(request.args.get("summaryOnly"), False)
     stored = [tenant.invoices[v["InvoiceID"]] for v in page]
-    rendered = [xero_invoices.render(i, contacts, dp, lines=lines) for i in stored]
+    rendered = [xero_invoice_view.render(i, contacts, dp, lines=lines) for i in stored]
     return envelope("Invoices", rendered, pagination)

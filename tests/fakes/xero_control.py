@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
 
-from tests.fakes import xero_contacts, xero_invoices
+from tests.fakes import xero_contacts, xero_invoice_view
 from tests.fakes.xero_api import RESOURCES
 from tests.fakes.xero_format import (
     flag,
@@ -24,13 +24,15 @@ from tests.fakes.xero_format import (
     wire,
 )
 from tests.fakes.xero_limits import too_many
+from tests.fakes.xero_scopes import ScopeRefused, check
 from tests.fakes.xero_state import FakeXeroState, current_state
 from tests.fakes.xero_tokens import issue_tokens
 
 bp = Blueprint("fake_xero_control", __name__, url_prefix="/_fake")
 API_PREFIX = "/api.xro/2.0"
+# Granular (see xero_scopes): what an app created on or after 2 March 2026 can be granted.
 DEFAULT_SCOPES = (
-    "openid profile email offline_access accounting.transactions accounting.contacts "
+    "openid profile email offline_access accounting.invoices accounting.contacts "
     "accounting.settings"
 )
 SERVER_ERROR = (
@@ -64,10 +66,15 @@ def queue_fault(state: FakeXeroState, kind: str, **options: Any) -> dict:
 
 
 def mint_token(state: FakeXeroState, issuer: str, scopes: str | None = None, tenant_ids=None):
-    """A token set for the configured client without the browser flow, tenants connected."""
+    """A token set for the configured client without the browser flow, tenants connected.
+
+    The same rule as the token endpoint: ScopeRefused for a broad scope while
+    ``config.new_app`` (make the fake an old app, ``new_app=False``, to mint one).
+    """
+    wanted = tuple((scopes or DEFAULT_SCOPES).split())
+    check(wanted, state.config.new_app)
     event = new_id()
     state.connect(state.config.client_id, event, tenant_ids or None)
-    wanted = tuple((scopes or DEFAULT_SCOPES).split())
     return issue_tokens(state, state.config.client_id, wanted, event, issuer)
 
 
@@ -82,7 +89,7 @@ def snapshot(state: FakeXeroState, tenant_id: str | None = None, requests: bool 
                 "tenantName": tenant.name,
                 "contacts": [xero_contacts.render(c) for c in tenant.contacts.values()],
                 "invoices": [
-                    xero_invoices.render(i, tenant.contacts) for i in tenant.invoices.values()
+                    xero_invoice_view.render(i, tenant.contacts) for i in tenant.invoices.values()
                 ],
                 "items": [wire(i) for i in tenant.items.values()],
             }
@@ -174,13 +181,20 @@ def config():
 
 @bp.route("/token", methods=["POST"])
 def token():
-    """Mint tokens without the browser flow: ``scope``, ``tenant_ids`` (comma-separated)."""
+    """Mint tokens without the browser flow: ``scope``, ``tenant_ids`` (comma-separated).
+
+    A scope the app may not have gives 400 ``invalid_scope``, as the token endpoint would.
+    """
     params = _params()
     tenant_ids = params.get("tenant_ids") or None
     if isinstance(tenant_ids, str):
         tenant_ids = [t for t in tenant_ids.split(",") if t]
     issuer = request.host_url.rstrip("/")
-    return json_response(mint_token(current_state(), issuer, params.get("scope"), tenant_ids))
+    try:
+        minted = mint_token(current_state(), issuer, params.get("scope"), tenant_ids)
+    except ScopeRefused as refused:
+        return json_response({"error": "invalid_scope", "error_description": str(refused)}, 400)
+    return json_response(minted)
 
 
 def _injected(state: FakeXeroState, fault: dict) -> Response:

@@ -107,8 +107,13 @@ def write_many(tenant: Tenant, key: str, handle: Callable[[Staging, dict], Outco
     if elements is None:
         message = f"The request body must contain a list of {key}"
         return json_response(api_exception("PostDataInvalidException", message), 400)
+    config = current_state().config
+    if config.max_elements and len(elements) > config.max_elements:
+        # Stricter than Xero, which only recommends 50 (see FakeXeroConfig); wording unverified.
+        message = f"A maximum of {config.max_elements} {key} can be submitted in a single request"
+        return json_response(api_exception("ValidationException", message), 400)
     summarize = flag(request.args.get("summarizeErrors"), True)
-    status, result = run_batch(tenant, elements, handle, summarize, current_state().config)
+    status, result = run_batch(tenant, elements, handle, summarize, config)
     if status != 200:
         return json_response(result, status)
     return envelope(key, result)

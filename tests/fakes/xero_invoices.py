@@ -1,4 +1,7 @@
-"""Invoices in the fake Xero (§3.3): create, update, status workflow, numbering, rendering."""
+"""Invoices in the fake Xero (§3.3): create, update, status workflow, numbering.
+
+Rendering lives in ``xero_invoice_view``.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +12,9 @@ from typing import Any
 
 from tests.fakes import xero_contacts
 from tests.fakes.xero_batch import Outcome, Staging
-from tests.fakes.xero_format import (
-    ZERO_UUID,
-    date_string,
-    errors_list,
-    ms_date,
-    names,
-    new_id,
-    parse_date,
-    utc_string,
-)
-from tests.fakes.xero_lines import apply_tax, build_line, render_line, totals
+from tests.fakes.xero_format import ZERO_UUID, errors_list, names, new_id, parse_date
+from tests.fakes.xero_invoice_view import render
+from tests.fakes.xero_lines import apply_tax, build_line, totals
 from tests.fakes.xero_state import FakeXeroConfig
 
 TYPES = names(
@@ -32,13 +27,8 @@ TRANSITIONS = {
     "AUTHORISED": {"AUTHORISED", "VOIDED"},
 }
 AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
-FIELDS = names(
-    "Type Contact LineItems Date DueDate LineAmountTypes InvoiceNumber Reference "
-    "BrandingThemeID Url CurrencyCode CurrencyRate Status SentToContact ExpectedPaymentDate "
-    "PlannedPaymentDate SubTotal TotalTax Total TotalDiscount InvoiceID HasAttachments "
-    "IsDiscounted AmountDue AmountPaid FullyPaidOnDate AmountCredited UpdatedDateUTC "
-    "HasErrors"
-)
+# [unverified] wording: lines are editable on an AUTHORISED invoice only until money is allocated.
+ALLOCATED = "This document cannot be edited as it has a payment or credit note allocated to it."
 NO_CONTACT = (
     "The Contact must contain at least 1 of the following elements to identify the contact: "
     "Name, ContactID, ContactNumber"
@@ -156,6 +146,7 @@ def _status(ctx: _Context, inv: dict, data: dict, existing: dict | None) -> None
         if old not in TRANSITIONS:
             ctx.errors.append(f"This document cannot be edited as it has a status of {old}.")
         elif wanted not in TRANSITIONS[old]:
+            # [unverified] the wording; the refusal itself (AUTHORISED back to DRAFT) is Xero's.
             ctx.errors.append(f"Invoice status cannot be changed from {old} to {wanted}.")
     inv["Status"] = wanted
     needs_due = wanted in {"SUBMITTED", "AUTHORISED"} and ctx.config.require_due_date
@@ -186,6 +177,12 @@ def _number(ctx: _Context, inv: dict, data: dict) -> None:
 def _lines(ctx: _Context, inv: dict, data: dict, existing: dict | None) -> None:
     previous = {line["LineItemID"]: line for line in (existing or {}).get("LineItems", [])}
     given = data.get("LineItems")
+    if (
+        isinstance(given, list)
+        and existing
+        and (existing["AmountPaid"] or existing["AmountCredited"])
+    ):
+        ctx.errors.append(ALLOCATED)
     if isinstance(given, list):
         context = {
             "type": inv["Type"],
@@ -263,55 +260,3 @@ def write(staging: Staging, data: dict, *, upsert: bool, config, now, unitdp: in
     element = render(inv, contacts, unitdp, write=True)
     element["StatusAttributeString"] = "OK"
     return Outcome(element, [], stage)
-
-
-def render(
-    inv: dict, contacts: dict[str, dict], unitdp: int = 2, *, write=False, lines=True
-) -> dict[str, Any]:
-    """The invoice as the API returns it, with the contact expanded."""
-    given = {k: v for k, v in (inv.get("Contact") or {}).items() if v}
-    contact = contacts.get(given.get("ContactID") or "")
-    result: dict[str, Any] = {
-        "Type": inv.get("Type"),
-        "InvoiceID": inv["InvoiceID"],
-        "InvoiceNumber": inv.get("InvoiceNumber", ""),
-        "Reference": inv.get("Reference", ""),
-        "Prepayments": [],
-        "Overpayments": [],
-        "AmountDue": inv.get("AmountDue"),
-        "AmountPaid": inv["AmountPaid"],
-        "AmountCredited": inv["AmountCredited"],
-        "SentToContact": inv["SentToContact"],
-        "CurrencyRate": inv["CurrencyRate"],
-        "IsDiscounted": inv.get("IsDiscounted", False),
-        "HasAttachments": inv["HasAttachments"],
-        "HasErrors": False,
-        "Contact": xero_contacts.render(contact) if contact else given,
-    }
-    if inv.get("Date"):
-        result.update(DateString=date_string(inv["Date"]), Date=ms_date(inv["Date"]))
-    if inv.get("DueDate"):
-        result.update(DueDateString=date_string(inv["DueDate"]), DueDate=ms_date(inv["DueDate"]))
-    result.update(Status=inv.get("Status"), LineAmountTypes=inv.get("LineAmountTypes"))
-    if lines:
-        result["LineItems"] = [render_line(x, unitdp, write) for x in inv.get("LineItems", [])]
-    result.update(
-        SubTotal=inv.get("SubTotal"), TotalTax=inv.get("TotalTax"), Total=inv.get("Total")
-    )
-    if inv.get("TotalDiscount") is not None:
-        result["TotalDiscount"] = inv["TotalDiscount"]
-    for key in ("BrandingThemeID", "Url"):
-        if inv.get(key):
-            result[key] = inv[key]
-    result.update(
-        UpdatedDateUTC=ms_date(inv["UpdatedDateUTC"]),
-        UpdatedDateUTCString=utc_string(inv["UpdatedDateUTC"]),
-        CurrencyCode=inv.get("CurrencyCode"),
-    )
-    return {k: v for k, v in result.items() if v is not None}
-
-
-def where_view(inv: dict, contacts: dict[str, dict]) -> dict[str, Any]:
-    """The invoice as ``where`` sees it: stored values with the contact expanded."""
-    contact = contacts.get((inv.get("Contact") or {}).get("ContactID") or "", {})
-    return {**inv, "Contact": contact}

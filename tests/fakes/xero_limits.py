@@ -74,3 +74,15 @@ def headers(state: FakeXeroState, client_id: str, tenant_id: str) -> dict[str, s
             "X-MinLimit-Remaining": str(max(0, config.minute_limit - len(minute))),
             "X-AppMinLimit-Remaining": str(max(0, config.app_minute_limit - len(app))),
         }
+
+
+def too_large(state: FakeXeroState, method: str, body: bytes) -> Response | None:
+    """The 413 answer for a PUT/POST body over ``max_request_bytes`` (3.5 MB), else None.
+
+    Xero documents the limit, not the answer: the status and the text are the fake's [unverified].
+    """
+    limit = state.config.max_request_bytes
+    if method == "GET" or not limit or len(body) <= limit:
+        return None
+    message = f"Request body too large: {len(body)} bytes, the limit is {limit} bytes"
+    return text_response(message, 413)

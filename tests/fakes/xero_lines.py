@@ -4,6 +4,10 @@
 ``LineAmount × rate`` (Exclusive) or ``LineAmount × rate / (1 + rate)`` (Inclusive), rounded per
 line; with ``tax_rounding="rate"`` it is rounded once per tax type and the difference lands on that
 type's last line. A client's own ``TaxAmount`` is kept as given, as Xero allows.
+
+Every amount is kept to 2 decimals whatever the currency (JPY too) [doc: Xero's "Rounding in Xero"
+guide: "summary values such as Total, LineAmount etc will remain at two decimal places only"].
+Rounding is half away from zero (8.325 -> 8.33); Xero's own mode is [unverified].
 """
 
 from __future__ import annotations

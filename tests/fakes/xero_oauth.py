@@ -15,7 +15,8 @@ from urllib.parse import unquote, urlencode, urlsplit
 from flask import Blueprint, Response, redirect, request
 
 from tests.fakes.xero_format import iso7, json_response, new_id, problem
-from tests.fakes.xero_state import KNOWN_SCOPES, AccessToken, AuthCode, current_state
+from tests.fakes.xero_scopes import KNOWN_SCOPES, ScopeRefused, refusal
+from tests.fakes.xero_state import AccessToken, AuthCode, current_state
 from tests.fakes.xero_tokens import USER_EMAIL, USER_ID, issue_tokens, jwks, pkce_matches
 
 bp = Blueprint("fake_xero_oauth", __name__)
@@ -64,6 +65,12 @@ def authorize():
     scopes = tuple(args.get("scope", "").split())
     if not scopes or any(s not in KNOWN_SCOPES for s in scopes):
         return _back(redirect_uri, {"error": "invalid_scope", "state": back_state})
+    refused = refusal(scopes, state.config.new_app)
+    if refused:
+        # [unverified] Xero may instead show its own error page; third parties report both
+        # invalid_scope and unauthorized_client for a new app asking for a broad scope.
+        params = {"error": "invalid_scope", "error_description": refused, "state": back_state}
+        return _back(redirect_uri, params)
     if args.get("deny") == "1":
         return _back(redirect_uri, {"error": "access_denied", "state": back_state})
     with state.lock:
@@ -87,10 +94,11 @@ def authorize():
     return _back(redirect_uri, params)
 
 
-def _oauth_error(error: str, status: int = 400) -> Response:
+def _oauth_error(error: str, status: int = 400, description: str = "") -> Response:
     body = {"error": error}
-    description = current_state().config.invalid_grant_description
-    if error == "invalid_grant" and description:
+    if error == "invalid_grant":
+        description = current_state().config.invalid_grant_description
+    if description:
         body["error_description"] = description
     return json_response(body, status, NO_STORE)
 
@@ -118,11 +126,15 @@ def token():
     if client_id is None:
         return _oauth_error("invalid_client")
     grant = request.form.get("grant_type")
-    with state.lock:
-        if grant == "authorization_code":
-            return _exchange_code(client_id)
-        if grant == "refresh_token":
-            return _refresh(client_id)
+    try:
+        with state.lock:
+            if grant == "authorization_code":
+                return _exchange_code(client_id)
+            if grant == "refresh_token":
+                return _refresh(client_id)
+    except ScopeRefused as refused:
+        # A code or refresh token from when the app counted as old: never a broad grant now.
+        return _oauth_error("invalid_scope", description=str(refused))
     return _oauth_error("unsupported_grant_type")
 
 
@@ -153,6 +165,9 @@ def _refresh(client_id: str) -> Response:
     now = state.clock.now()
     if old is None or old.revoked or old.client_id != client_id:
         return _oauth_error("invalid_grant")
+    refused = refusal(old.scopes, state.config.new_app)
+    if refused:
+        return _oauth_error("invalid_scope", description=refused)
     if old.rotated_at is None:
         if now - old.issued_at > state.config.refresh_token_ttl:
             return _oauth_error("invalid_grant")

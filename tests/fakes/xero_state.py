@@ -18,15 +18,6 @@ from flask import current_app
 from tests.fakes.xero_format import names, new_id
 from tests.fakes.xero_seed import DEFAULT_TENANT_ID, DEFAULT_TENANT_NAME, new_tenant
 
-# Scopes the authorize endpoint accepts (the spec's securitySchemes plus OpenID and offline).
-KNOWN_SCOPES = names(
-    "openid profile email offline_access paymentservices accounting.transactions "
-    "accounting.transactions.read accounting.contacts accounting.contacts.read "
-    "accounting.settings accounting.settings.read accounting.attachments "
-    "accounting.attachments.read accounting.budgets.read accounting.journals.read "
-    "accounting.reports.read accounting.reports.tenninetynine.read"
-)
-
 
 @dataclass
 class FakeXeroConfig:
@@ -34,6 +25,8 @@ class FakeXeroConfig:
 
     client_id: str = "fake-xero-client"
     client_secret: str = "fake-xero-secret"
+    # The app was created on or after 2 March 2026: granular scopes only (see xero_scopes).
+    new_app: bool = True
     app_name: str = "MSP Billing"
     access_token_ttl: int = 1800
     code_ttl: int = 300  # [unverified] "about 5 minutes"
@@ -50,6 +43,11 @@ class FakeXeroConfig:
     concurrent_limit: int = 5
     concurrent_retry_after: int = 0  # [unverified] 0: the concurrent 429 has no Retry-After
     rate_limit_body: str = "Rate limit exceeded"  # [unverified] 429 body, assume non-JSON
+    # [doc: developer.xero.com xero-api-limits] 3.5 MB per POST; "no limit to the number of
+    # elements" but batches of up to 50 are recommended. The fake refuses more than max_elements
+    # (stricter than Xero, so the app cannot come to rely on bigger batches); 0 turns it off.
+    max_request_bytes: int = 3_500_000
+    max_elements: int = 50
     idempotency_ttl: int = 360  # [3p] 6 minutes
     idempotency_cache_errors: bool = True  # [3p]
     summarize_saves_valid: bool = False  # [unverified] summarizeErrors=true saves nothing

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from tests.fakes.xero_format import new_id
+from tests.fakes.xero_scopes import check
 from tests.fakes.xero_state import AccessToken, FakeXeroState, RefreshToken
 
 KEY_ID = "fake-xero-signing-key"
@@ -70,8 +71,10 @@ def issue_tokens(
 ) -> dict[str, Any]:
     """Mint and remember a token set; the §1.2 response body.
 
-    ``refresh_token`` only with ``offline_access``; ``id_token`` only with ``openid``.
+    ``refresh_token`` only with ``offline_access``; ``id_token`` only with ``openid``. Raises
+    ScopeRefused, whoever asks, for a scope the app may not have (a broad one for a new app).
     """
+    check(scopes, state.config.new_app)
     with state.lock:
         now = state.clock.now()
         ttl = state.config.access_token_ttl
