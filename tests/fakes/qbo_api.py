@@ -17,17 +17,13 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 
 from tests.fakes import qbo_entities, qbo_faults, qbo_query
-from tests.fakes.qbo_common import Context, current_store
+from tests.fakes.qbo_common import Context, context, current_store
 from tests.fakes.qbo_faults import JSON_TYPE, QboFault, json_response, trace_id
 from tests.fakes.qbo_oauth import ACCOUNTING_SCOPE
 from tests.fakes.qbo_state import FakeStore
 
 bp = Blueprint("qbo_api", __name__, url_prefix="/v3/company/<realm_id>")
 WINDOW = 60.0
-
-
-def _context(store: FakeStore, realm_id: str) -> Context:
-    return Context(store.realm(realm_id), store.config, store.clock.stamp(), store.clock.today())
 
 
 def _fault_response(store: FakeStore, fault: QboFault, headers: dict | None = None) -> Response:
@@ -43,10 +39,10 @@ def _batch_weight() -> int:
 
 
 def _throttle(store: FakeStore, oldest: float | None) -> Response:
-    headers = {}
+    headers, fixed = {}, store.config.retry_after_seconds
     if store.config.send_retry_after:
         wait = (oldest + WINDOW - store.clock.now()) if oldest is not None else 1
-        headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        headers["Retry-After"] = str(fixed if fixed is not None else max(1, math.ceil(wait)))
     return _fault_response(store, qbo_faults.throttled(), headers)
 
 
@@ -142,7 +138,7 @@ def _write(realm_id: str, handler: Callable[[Context], dict], max_len: int) -> R
             if kept and (ttl is None or kept[0] + ttl > store.clock.now()):
                 g.log_extra["replayed"] = True
                 return _raw(kept[1], kept[2])
-        ctx = _context(store, realm_id)
+        ctx = context(store, realm_id)
         try:
             status, body = 200, {**handler(ctx), "time": ctx.stamp}
         except QboFault as fault:
@@ -160,7 +156,7 @@ def _raw(status: int, data: bytes) -> Response:
 def _read(realm_id: str, handler: Callable[[Context], dict]) -> Response:
     store = current_store()
     with store.lock:
-        ctx = _context(store, realm_id)
+        ctx = context(store, realm_id)
         try:
             return json_response(200, {**handler(ctx), "time": ctx.stamp})
         except QboFault as fault:
@@ -197,6 +193,12 @@ def read_entity(realm_id: str, entity: str, entity_id: str) -> Response:
         return {name: qbo_entities.read(ctx, name, entity_id)}
 
     return _read(realm_id, handler)
+
+
+@bp.get("/preferences")
+def preferences(realm_id: str) -> Response:
+    """The company's Preferences (tax, currency and sales-form settings as configured)."""
+    return _read(realm_id, lambda ctx: {"Preferences": qbo_entities.read(ctx, "Preferences", "1")})
 
 
 def run_query(ctx: Context, text: str, hidden: dict[str, set[str]] | None = None) -> dict:

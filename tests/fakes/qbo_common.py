@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app
@@ -71,9 +71,24 @@ def find(ctx: Context, entity: str, entity_id: str | None, *, kind: str) -> dict
     return found
 
 
+def check_currency(ctx: Context, currency: str) -> None:
+    """A foreign currency needs multicurrency on (6000 otherwise)."""
+    if currency != ctx.config.home_currency and not ctx.config.multicurrency:
+        raise qbo_faults.business_error(
+            f"The currency {currency} is not the home currency {ctx.config.home_currency} and "
+            "multicurrency is off."
+        )
+
+
 CENT = Decimal("0.01")
+ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
 
 
-def cents(value: Decimal) -> Decimal:
-    """Rounded to the cent, half up (how QBO rounds line amounts and tax)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def cents(value: Decimal, rounding: str = "half_up") -> Decimal:
+    """Rounded to the cent, half up unless told otherwise (how QBO rounds amounts and tax)."""
+    return value.quantize(CENT, rounding=ROUNDING[rounding])
+
+
+def context(store: FakeStore, realm_id: str) -> Context:
+    """The context of an operation on ``realm_id`` now."""
+    return Context(store.realm(realm_id), store.config, store.clock.stamp(), store.clock.today())

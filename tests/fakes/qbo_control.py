@@ -9,15 +9,23 @@
 - ``POST /_fake/drop-next[?count=N][&path=/v3/]``: process the next matching request(s), then
   close the connection without answering (a lost response).
 - ``POST /_fake/tokens[?realm_id=ID]``: issue a token pair without the OAuth dance.
+- ``POST /_fake/edit[?realm=ID]`` ``{"entity": "Invoice", "id": "12", "fields": {...}}``: a user's
+  edit in QuickBooks (SyncToken + 1); answers the entity, or the Fault QBO's UI would show.
+- ``POST /_fake/name[?realm=ID]`` ``{"kind": "Vendor"|"Employee", "DisplayName": "..."}``: a user
+  adds a vendor or employee in QuickBooks, whose name then blocks customers (6240).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, Response, request
 
-from tests.fakes import qbo_faults
-from tests.fakes.qbo_common import current_store
-from tests.fakes.qbo_faults import json_response
+from tests.fakes import qbo_entities, qbo_faults
+from tests.fakes.qbo_common import Context, context, current_store
+from tests.fakes.qbo_faults import QboFault, json_response
+from tests.fakes.qbo_state import FakeStore
 
 bp = Blueprint("qbo_control", __name__, url_prefix="/_fake")
 DEFAULT_PATH = "/v3/"
@@ -48,8 +56,7 @@ def config() -> Response:
     store = current_store()
     if request.method == "POST":
         try:
-            with store.lock:
-                store.config.update(request.get_json(force=True) or {})
+            store.configure(request.get_json(force=True) or {})
         except (KeyError, TypeError, ValueError) as error:
             return json_response(400, {"error": f"unknown or invalid setting: {error}"})
     return json_response(200, store.config.as_json())
@@ -94,6 +101,44 @@ def drop_next() -> Response:
 def tokens() -> Response:
     """A valid token pair for a realm (default: the configured one)."""
     return json_response(200, current_store().tokens_for(request.args.get("realm_id")))
+
+
+def in_ledger(store: FakeStore, realm_id: str | None, action: Callable[[Context], Any]) -> Any:
+    """Run a user's action in QuickBooks on a realm (not an API call: no token, no limits)."""
+    with store.lock:
+        return action(context(store, realm_id or store.config.realm_id))
+
+
+def _ledger_answer(store: FakeStore, entity: str, action: Callable[[Context], Any]) -> Response:
+    try:
+        found = in_ledger(store, request.args.get("realm"), action)
+    except QboFault as fault:
+        return json_response(fault.status, fault.body(store.clock.stamp()))
+    except ValueError as error:
+        return json_response(400, {"error": str(error)})
+    return json_response(200, {entity: found})
+
+
+@bp.post("/edit")
+def edit() -> Response:
+    """Edit an entity as a user in QuickBooks would."""
+    payload = request.get_json(force=True) or {}
+    entity, fields = str(payload.get("entity", "")), payload.get("fields") or {}
+    return _ledger_answer(
+        current_store(),
+        entity,
+        lambda ctx: qbo_entities.edit(ctx, entity, str(payload.get("id", "")), fields),
+    )
+
+
+@bp.post("/name")
+def name() -> Response:
+    """Add a vendor or employee as a user in QuickBooks would."""
+    payload = request.get_json(force=True) or {}
+    kind, display_name = str(payload.get("kind", "")), str(payload.get("DisplayName", ""))
+    return _ledger_answer(
+        current_store(), kind, lambda ctx: qbo_entities.add_name(ctx, kind, display_name)
+    )
 
 
 def injected_failure(

@@ -12,22 +12,28 @@ import copy
 from decimal import Decimal
 from typing import Any
 
-from tests.fakes import qbo_faults, qbo_invoice
+from tests.fakes import qbo_faults, qbo_invoice, qbo_names, qbo_seed
 from tests.fakes.qbo_common import Context, clean, find, money, ref_id
-from tests.fakes.qbo_seed import currency_ref
 
 ENTITY_PATHS = {
     "customer": "Customer",
+    "vendor": "Vendor",
+    "employee": "Employee",
     "item": "Item",
     "invoice": "Invoice",
     "account": "Account",
     "taxcode": "TaxCode",
+    "taxrate": "TaxRate",
+    "taxagency": "TaxAgency",
     "companyinfo": "CompanyInfo",
+    "preferences": "Preferences",
 }
-WRITABLE = {"Customer", "Item", "Invoice"}
+WRITABLE = {"Customer", "Vendor", "Employee", "Item", "Invoice"}
 SYSTEM = {"Id", "SyncToken", "MetaData", "domain", "sparse", "time", "status"}
 READ_ONLY = {
     "Customer": {"FullyQualifiedName", "Balance", "BalanceWithJobs", "Level"},
+    "Vendor": {"Balance"},
+    "Employee": set(),
     "Item": {"FullyQualifiedName", "Level"},
     "Invoice": set(qbo_invoice.READ_ONLY),
 }
@@ -35,8 +41,13 @@ ITEM_TYPES = {"Service", "NonInventory", "Inventory", "Category"}
 
 
 def present(ctx: Context, entity: str, stored: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a stored entity as the API returns it (customer balances computed)."""
+    """A copy of a stored entity as the API returns it (customer balances computed, company
+    settings as configured now)."""
     shown = copy.deepcopy(stored)
+    if entity == "CompanyInfo":
+        shown["Country"] = ctx.config.company_country
+    elif entity == "Preferences":
+        shown.update(qbo_seed.preference_fields(ctx.config))
     if entity == "Customer":
         balance = sum(
             (
@@ -52,8 +63,8 @@ def present(ctx: Context, entity: str, stored: dict[str, Any]) -> dict[str, Any]
 
 def read(ctx: Context, entity: str, entity_id: str) -> dict[str, Any]:
     """One entity by id, or 610."""
-    if entity == "CompanyInfo" and entity_id == ctx.realm.realm_id:
-        entity_id = "1"  # GET companyinfo/{realmId} reads the company's single CompanyInfo
+    if entity in ("CompanyInfo", "Preferences"):
+        entity_id = "1"  # GET companyinfo/{realmId} and preferences: the company's only one
     stored = ctx.realm.entities[entity].get(entity_id)
     if stored is None:
         raise qbo_faults.not_found()
@@ -121,34 +132,24 @@ def _duplicate(ctx: Context, entity: str, key: str, name: str, self_id: str | No
             raise qbo_faults.duplicate_name(other["Id"], ctx.config.duplicate_detail_includes_id)
 
 
-def build_customer(ctx: Context, fields: dict, self_id: str | None, include: str) -> dict:
-    """Validate a customer and fill QBO's defaults."""
-    name = str(fields.get("DisplayName", "")).strip()
-    if not name and ctx.config.derive_display_name:
-        parts = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
-        name = " ".join(str(fields[p]) for p in parts if fields.get(p)) or fields.get(
-            "CompanyName", ""
-        )
-    if not name:
-        raise qbo_faults.required("DisplayName")
-    _duplicate(ctx, "Customer", "DisplayName", name, self_id)
-    if ref_id(fields.get("DefaultTaxCodeRef")):
-        find(ctx, "TaxCode", ref_id(fields["DefaultTaxCodeRef"]), kind="TaxCode")
-    if ref_id(fields.get("ParentRef")):
-        find(ctx, "Customer", ref_id(fields["ParentRef"]), kind="Names")
-    currency = ref_id(fields.get("CurrencyRef")) or ctx.config.home_currency
-    return {
-        "Taxable": True,
-        "Job": False,
-        "BillWithParent": False,
-        "PreferredDeliveryMethod": "Print",
-        "PrintOnCheckName": name,
-        "Active": True,
-        **fields,
-        "DisplayName": name,
-        "FullyQualifiedName": name,
-        "CurrencyRef": currency_ref(currency),
-    }
+def edit(ctx: Context, entity: str, entity_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A user's edit in QBO: ``fields`` merged in like a sparse update with the current
+    SyncToken (validated, totals recomputed, SyncToken and LastUpdatedTime bumped); a field
+    given as None is removed."""
+    existing = ctx.realm.entities[entity].get(str(entity_id)) if entity in WRITABLE else None
+    if existing is None:
+        raise qbo_faults.not_found()
+    body = {**fields, "Id": existing["Id"], "SyncToken": existing["SyncToken"], "sparse": True}
+    save(ctx, entity, body)
+    stored = ctx.realm.entities[entity][existing["Id"]]
+    for key in [k for k, v in fields.items() if v is None and k not in SYSTEM]:
+        stored.pop(key, None)
+    return present(ctx, entity, stored)
+
+
+def add_name(ctx: Context, kind: str, display_name: str) -> dict[str, Any]:
+    """A user adding a vendor or employee in QBO (the name then blocks customers: 6240)."""
+    return save(ctx, kind, qbo_names.name_fields(kind, display_name))[kind]
 
 
 def build_item(ctx: Context, fields: dict, self_id: str | None, include: str) -> dict:
@@ -189,7 +190,9 @@ def build_item(ctx: Context, fields: dict, self_id: str | None, include: str) ->
 
 
 BUILDERS = {
-    "Customer": build_customer,
+    "Customer": qbo_names.build_customer,
+    "Vendor": qbo_names.build_vendor,
+    "Employee": qbo_names.build_employee,
     "Item": build_item,
     "Invoice": qbo_invoice.build_invoice,
 }

@@ -148,6 +148,16 @@ def business_error(detail: str) -> QboFault:
     )
 
 
+def invalid_name_character(field: str, label: str, value: str) -> QboFault:
+    """6000: a name contains a colon, tab or newline [unverified code and wording]."""
+    fault = business_error(
+        f"{field} cannot contain {label}; QuickBooks uses ':' to separate sub-customer names. "
+        f"Supplied value:{value}"
+    )
+    fault.errors[0]["element"] = field
+    return fault
+
+
 def unsupported(detail: str) -> QboFault:
     """500 (the code, sent with HTTP 400): unsupported operation or entity."""
     return QboFault(400, "500", "Unsupported Operation", detail)

@@ -32,8 +32,16 @@ FILTERABLE = {
         "Id", "Name", "AccountType", "AccountSubType", "Classification", "Active",
         "FullyQualifiedName", "CurrentBalance", *_META,
     ],
+    "Vendor": [
+        "Id", "DisplayName", "GivenName", "FamilyName", "CompanyName", "PrimaryEmailAddr",
+        "Active", "Balance", *_META,
+    ],
+    "Employee": ["Id", "DisplayName", "GivenName", "FamilyName", "Active", *_META],
     "TaxCode": ["Id", "Name", "Active", "Taxable", *_META],
+    "TaxRate": ["Id", "Name", "Active", "RateValue", *_META],
+    "TaxAgency": ["Id", "DisplayName", *_META],
     "CompanyInfo": ["Id", "CompanyName", *_META],
+    "Preferences": ["Id", *_META],
 }  # fmt: skip
 _TOKEN = re.compile(
     r"\s*(?:(?P<STRING>'(?:[^'\\]|\\.)*')|(?P<NUMBER>-?\d+(?:\.\d+)?)"

@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 from collections import Counter, defaultdict, deque
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -48,12 +48,13 @@ class QboConfig:
     batch_max_items: int = 30  # 30 per the 2023 blog; 50 per a 2026 tutorial [3p]
     batch_items_count_toward_limit: bool = True
     send_retry_after: bool = True  # whether 429 carries Retry-After [unverified]
+    retry_after_seconds: int | None = 60  # its value; None: seconds until the window frees
     response_delay: float = 0.0  # seconds slept per API request (to exercise concurrency)
     # requestid (§2.6)
     requestid_max_len: int = 50
     batch_requestid_max_len: int = 36
     batch_bid_max_len: int = 10
-    requestid_ttl: float | None = None  # how long ids are kept [unverified]: None = forever
+    requestid_ttl: float | None = 86400.0  # how long ids are kept [unverified]; None = forever
     # Entities and validation (§2.2) [all unverified]
     names_case_sensitive: bool = False  # duplicate DisplayName/Name detection
     query_case_sensitive: bool = False  # string comparison in queries
@@ -64,35 +65,63 @@ class QboConfig:
     first_doc_number: int = 1001  # auto-assigned when DocNumber is omitted
     max_doc_number_len: int = 21
     check_line_amount: bool = True  # Amount must equal round(Qty * UnitPrice, 2)
+    line_amount_rounding: str = "half_up"  # that round(): half_up | half_even [unverified]
     amount_mismatch_code: str = "6070"
     default_item_id: str | None = "1"  # ItemRef when a sales line omits it; None -> 2020
     default_terms_days: int = 30  # DueDate when omitted
     home_currency: str = "USD"
     multicurrency: bool = False
-    tax_rates: dict[str, Decimal] = field(default_factory=lambda: {"TAX": Decimal("0")})
+    # Sales tax (qbo_tax.py); the rates are the fake's own tables in qbo_seed, not settable
+    tax_model: str = "us"  # "us": TAX/NON lines + TxnTaxCodeRef; "global": a code per line
+    automated_sales_tax: bool = False  # US only: QBO computes the tax (at ast_rate)
+    ast_rate: Decimal = Decimal("8.875")  # percent; differs from every seeded code's rate
+    tax_rounding: str = "per_code"  # per_code: once per code/group | per_rate [unverified]
+    country: str = ""  # CompanyInfo.Country; "" -> "US" (us) or "GB" (global)
     batch_sees_own_creates: bool = False  # batch queries see entities created earlier in it
     default_max_results: int = 100
     max_max_results: int = 1000
 
     def update(self, values: dict[str, Any]) -> None:
-        """Set fields from plain (JSON) values; unknown names raise KeyError."""
+        """Set fields from plain (JSON) values; unknown names raise KeyError, bad values
+        ValueError."""
         known = {f.name: f for f in fields(self)}
         for name, value in values.items():
+            if name == "tax_rates":
+                raise KeyError(
+                    "tax_rates was replaced by tax_model, automated_sales_tax and ast_rate; "
+                    "the rates per code are the fake's own (qbo_seed.US_TAX_CODE_RATES)"
+                )
             if name not in known:
                 raise KeyError(name)
-            if name == "tax_rates":
-                value = {k: Decimal(str(v)) for k, v in value.items()}
+            if name == "ast_rate":
+                value = Decimal(str(value))
             elif name == "redirect_uris":
                 value = tuple(value)
+            allowed = CHOICES.get(name)
+            if allowed and value not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}")
             setattr(self, name, value)
+
+    @property
+    def company_country(self) -> str:
+        """CompanyInfo.Country: the configured one, else what the tax model implies."""
+        return self.country or ("US" if self.tax_model == "us" else "GB")
 
     def as_json(self) -> dict[str, Any]:
         """The configuration as JSON-ready values."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["tax_rates"] = {k: str(v) for k, v in self.tax_rates.items()}
+        data["ast_rate"] = str(self.ast_rate)
         data["redirect_uris"] = list(self.redirect_uris)
         data.pop("client_secret")
         return data
+
+
+CHOICES = {
+    "tax_model": ("us", "global"),
+    "tax_rounding": ("per_code", "per_rate"),
+    "line_amount_rounding": ("half_up", "half_even"),
+}
+TAX_SETTINGS = ("tax_model", "country")  # changing one reseeds every realm's tax tables
 
 
 class FakeClock:
@@ -161,6 +190,14 @@ class Realm:
         self._ids: dict[str, itertools.count] = {}
         self.next_doc_number = config.first_doc_number
 
+    def reseed_taxes(self, config: QboConfig, stamp: str) -> None:
+        """Replace the tax codes, rates and agencies with those of the configured model."""
+        for name in qbo_seed.TAX_ENTITIES:
+            self.entities[name].clear()
+            self._ids.pop(name, None)
+        for name, entity in qbo_seed.tax_entities(config, stamp):
+            self.entities[name][entity["Id"]] = entity
+
     def new_id(self, entity: str) -> str:
         """The next numeric id for ``entity`` (after the seeded ones)."""
         if entity not in self._ids:
@@ -207,6 +244,15 @@ class FakeStore:
             if realm_id not in self.realms:
                 self.realms[realm_id] = Realm(realm_id, self.config, self.clock)
             return self.realms[realm_id]
+
+    def configure(self, values: dict[str, Any]) -> None:
+        """Change configuration fields; a new tax model reseeds every realm's tax tables."""
+        with self.lock:
+            before = [getattr(self.config, name) for name in TAX_SETTINGS]
+            self.config.update(values)
+            if before != [getattr(self.config, name) for name in TAX_SETTINGS]:
+                for realm in self.realms.values():
+                    realm.reseed_taxes(self.config, self.clock.stamp())
 
     # --- tokens -------------------------------------------------------------------------
 

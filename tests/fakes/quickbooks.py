@@ -10,6 +10,8 @@ In tests::
         fake.api_base_url        # http://127.0.0.1:PORT/v3
         fake.tokens()            # a token pair without the OAuth dance
         fake.advance(3601)       # expire the access tokens
+        fake.edit_in_ledger("Invoice", "12", CustomerMemo={"value": "Thanks"})  # SyncToken + 1
+        fake.add_name("Vendor", "Acme Ltd")  # now a customer of that name gets 6240
 
 Standalone::
 
@@ -28,7 +30,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from tests.fakes import qbo_api, qbo_control, qbo_oauth
+from tests.fakes import qbo_api, qbo_control, qbo_entities, qbo_oauth
 from tests.fakes.qbo_common import EXTENSION
 from tests.fakes.qbo_state import FakeStore, QboConfig
 
@@ -204,9 +206,8 @@ class FakeQuickBooks:
         self.store.reset(full=True)
 
     def configure(self, **settings: Any) -> None:
-        """Like ``POST /_fake/config``."""
-        with self.store.lock:
-            self.store.config.update(settings)
+        """Like ``POST /_fake/config`` (a new ``tax_model`` reseeds the tax codes)."""
+        self.store.configure(settings)
 
     def advance(self, seconds: float) -> None:
         """Like ``POST /_fake/clock?advance=``."""
@@ -229,6 +230,21 @@ class FakeQuickBooks:
         """Like ``POST /_fake/drop-next``."""
         with self.store.lock:
             self.store.drop_queue.extend([path] * count)
+
+    def edit_in_ledger(
+        self, entity: str, entity_id: str, realm_id: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Like ``POST /_fake/edit``: a user changes ``fields`` in QuickBooks (SyncToken + 1);
+        raises ``QboFault`` where QBO would refuse the edit."""
+        return qbo_control.in_ledger(
+            self.store, realm_id, lambda ctx: qbo_entities.edit(ctx, entity, entity_id, fields)
+        )
+
+    def add_name(self, kind: str, display_name: str, realm_id: str | None = None) -> dict:
+        """Like ``POST /_fake/name``: a user adds a ``"Vendor"`` or ``"Employee"``."""
+        return qbo_control.in_ledger(
+            self.store, realm_id, lambda ctx: qbo_entities.add_name(ctx, kind, display_name)
+        )
 
     def wait_idle(self, timeout: float = 5.0) -> None:
         """Wait until no API request is being served (e.g. one a client gave up on)."""

@@ -17,6 +17,7 @@ and 6240 fall outside every range it knows and arrive as its base ``QuickbooksEx
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -41,8 +42,20 @@ from quickbooks.objects.customer import Customer
 from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.item import Item
+from quickbooks.objects.preferences import Preferences
+from quickbooks.objects.tax import TxnTaxDetail
 from quickbooks.objects.taxcode import TaxCode
+from quickbooks.objects.taxrate import TaxRate
+from quickbooks.objects.vendor import Vendor
 
+from tests.fakes.qbo_faults import QboFault
+from tests.fakes.qbo_seed import (
+    GLOBAL_TAX_CODE_RATES,
+    GLOBAL_TAX_CODES,
+    US_TAX_CODE_RATES,
+    US_TAX_CODES,
+    US_TAX_RATES,
+)
 from tests.fakes.quickbooks import FakeQuickBooks
 
 CLIENT_ID, CLIENT_SECRET = "conformance-client", "conformance-secret"
@@ -155,9 +168,12 @@ def test_invoice_saved_twice_with_one_requestid_is_one_invoice(fake, qb):
 
 
 def test_invoice_computed_fields(fake, qb):
-    fake.configure(tax_rates={"TAX": "8.25"})
     cust = customer("Acme Ltd").save(qb=qb)
-    saved = invoice(cust.Id, qty="3", price="33.33", amount="99.99", tax="TAX").save(qb=qb)
+    unsaved = invoice(cust.Id, qty="3", price="33.33", amount="99.99", tax="TAX")
+    unsaved.TxnTaxDetail = TxnTaxDetail()  # python-quickbooks also sends "TotalTax": 0
+    unsaved.TxnTaxDetail.TxnTaxCodeRef = Ref()
+    unsaved.TxnTaxDetail.TxnTaxCodeRef.value = US_TAX_CODES["state"]  # 8.25 %
+    saved = unsaved.save(qb=qb)
     assert [ln.DetailType for ln in saved.Line] == ["SalesItemLineDetail", "SubTotalLineDetail"]
     assert saved.Line[0].Id == "1" and saved.Line[0].LineNum == 1
     assert Decimal(str(saved.Line[1].Amount)) == Decimal("99.99")
@@ -200,13 +216,33 @@ def test_batch_create_mixed_valid_and_invalid(fake, qb):
 
 def test_reads_lists_and_company_info(fake, qb):
     assert [i.Name for i in Item.all(qb=qb)] == ["Services"]  # "SELECT *, Sku FROM Item"
-    assert sorted(t.Id for t in TaxCode.all(qb=qb)) == ["NON", "TAX"]
+    assert sorted(t.Id for t in TaxCode.all(qb=qb)) == ["2", "3", "4", "NON", "TAX"]
     income = Account.filter(AccountType="Income", qb=qb)
     assert {a.Name for a in income} >= {"Sales of Product Income"}
     assert CompanyInfo.get(fake.realm_id, qb=qb).CompanyName == "Sandbox Company_US_1"
     assert Customer.count(qb=qb) == 0
     with pytest.raises(qbe.ObjectNotFoundException):
         Invoice.get("4242", qb=qb)
+
+
+def test_python_quickbooks_global_model_preferences_and_vendors(fake, qb):
+    fake.configure(tax_model="global", home_currency="GBP")
+    cust = customer("Acme Ltd").save(qb=qb)
+    saved = invoice(cust.Id, tax=GLOBAL_TAX_CODES["standard"]).save(qb=qb)  # 300.00 at 20 %
+    assert Decimal(str(saved.TxnTaxDetail.TotalTax)) == Decimal("60.00")
+    assert Decimal(str(saved.TotalAmt)) == Decimal("360.00")
+    assert saved.TxnTaxDetail.TaxLine[0].TaxLineDetail.TaxRateRef.value == "1"
+    prefs = Preferences.get(qb=qb)
+    assert prefs.CurrencyPrefs.HomeCurrency.value == "GBP"
+    assert prefs.TaxPrefs.PartnerTaxEnabled is False
+    assert sorted(r.Name for r in TaxRate.all(qb=qb)) == ["0.0% Z", "20.0% S", "5.0% R", "Exempt"]
+    vendor = Vendor()
+    vendor.DisplayName = "Acme Ltd"
+    with pytest.raises(qbe.QuickbooksException) as caught:
+        vendor.save(qb=qb)
+    assert caught.value.error_code == 6240
+    vendor.DisplayName = "Acme Supplies"
+    assert vendor.save(qb=qb).Id == "1"
 
 
 def test_expired_access_token_gives_the_401_fault(fake, qb, auth_client):
@@ -467,8 +503,11 @@ def test_rate_limit_is_per_realm_per_minute_with_a_settable_clock(fake):
     statuses = [raw(fake, token, "GET", "item/1").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     throttled = raw(fake, token, "GET", "item/1")
-    assert throttled.json()["Fault"]["Error"][0]["code"] == "3001"
-    assert 1 <= int(throttled.headers["Retry-After"]) <= 60
+    error = throttled.json()["Fault"]["Error"][0]
+    assert error["code"] == "3001" and "ThrottleExceeded" in error["Message"]
+    assert throttled.headers["Retry-After"] == "60"
+    fake.configure(retry_after_seconds=None)  # the seconds until the window frees instead
+    assert 1 <= int(raw(fake, token, "GET", "item/1").headers["Retry-After"]) <= 60
     fake.advance(61)
     assert raw(fake, token, "GET", "item/1").status_code == 200
 
@@ -534,3 +573,390 @@ def test_standalone_server_prints_its_settings():
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+# --- tax models, names, edits in QuickBooks and validation (§2.2) -----------------------
+
+
+@pytest.fixture
+def token(fake) -> str:
+    return fake.tokens()["access_token"]
+
+
+def decoded(response: requests.Response) -> dict:
+    return json.loads(response.text, parse_float=Decimal)
+
+
+def fault(response: requests.Response) -> dict:
+    assert response.status_code == 400, response.text
+    return response.json()["Fault"]["Error"][0]
+
+
+def create(fake, token: str, entity: str, body: dict, **params) -> requests.Response:
+    return raw(fake, token, "POST", entity, json=body, params=params)
+
+
+def query(fake, token: str, text: str) -> dict:
+    return decoded(raw(fake, token, "GET", "query", params={"query": text}))["QueryResponse"]
+
+
+def line(amount: str, tax: str | None = None, qty: str | None = None, price: str | None = None):
+    detail: dict = {"ItemRef": {"value": "1"}}
+    if tax:
+        detail["TaxCodeRef"] = {"value": tax}
+    if qty is not None:
+        detail.update(Qty=qty, UnitPrice=price)
+    return {"DetailType": "SalesItemLineDetail", "Amount": amount, "SalesItemLineDetail": detail}
+
+
+def new_customer(fake, token: str, name: str = "Acme Ltd", **fields) -> str:
+    response = create(fake, token, "customer", {"DisplayName": name, **fields})
+    return decoded(response)["Customer"]["Id"]
+
+
+def new_invoice(fake, token: str, lines: list, **fields) -> requests.Response:
+    found = [c["Id"] for c in fake.entities("Customer") if c["DisplayName"] == "Acme Ltd"]
+    customer_id = found[0] if found else new_customer(fake, token)
+    body = {"CustomerRef": {"value": customer_id}, "Line": lines, **fields}
+    return create(fake, token, "invoice", body)
+
+
+def test_company_info_and_preferences_follow_the_configuration(fake, token):
+    prefs = decoded(raw(fake, token, "GET", "preferences"))["Preferences"]
+    assert prefs["TaxPrefs"] == {"UsingSalesTax": True, "PartnerTaxEnabled": False}
+    assert prefs["CurrencyPrefs"] == {
+        "MultiCurrencyEnabled": False,
+        "HomeCurrency": {"value": "USD"},
+    }
+    assert prefs["SalesFormsPrefs"]["CustomTxnNumbers"] is True
+    fake.configure(automated_sales_tax=True, multicurrency=True, custom_txn_numbers=False)
+    [queried] = query(fake, token, "select * from Preferences")["Preferences"]
+    assert queried["TaxPrefs"]["PartnerTaxEnabled"] is True
+    assert queried["CurrencyPrefs"]["MultiCurrencyEnabled"] is True
+    assert queried["SalesFormsPrefs"]["CustomTxnNumbers"] is False
+
+    def country() -> str:
+        info = decoded(raw(fake, token, "GET", f"companyinfo/{fake.realm_id}"))["CompanyInfo"]
+        return info["Country"]
+
+    assert country() == "US"
+    fake.configure(tax_model="global")
+    assert country() == "GB"
+    fake.configure(country="CA")
+    assert country() == "CA"
+    with pytest.raises(ValueError):
+        fake.configure(tax_model="uk")
+    with pytest.raises(KeyError, match="replaced"):
+        fake.configure(tax_rates={"TAX": "10"})
+
+
+def test_us_model_seeds_pseudo_codes_sales_tax_codes_and_rates(fake, token):
+    codes = {c["Id"]: c for c in query(fake, token, "select * from TaxCode")["TaxCode"]}
+    assert sorted(codes) == ["2", "3", "4", "NON", "TAX"]
+    assert codes["TAX"]["Taxable"] is True and codes["NON"]["Taxable"] is False
+    combined = codes[US_TAX_CODES["combined"]]
+    assert combined["TaxGroup"] is True and combined["Name"] == "Combined: Austin"
+    parts = [d["TaxRateRef"]["value"] for d in combined["SalesTaxRateList"]["TaxRateDetail"]]
+    rates = {
+        r["Id"]: r["RateValue"] for r in query(fake, token, "select * from TaxRate")["TaxRate"]
+    }
+    assert rates == {rate_id: percent for rate_id, (_, percent, _) in US_TAX_RATES.items()}
+    assert [rates[p] for p in parts] == [Decimal("6.25"), Decimal("2")]
+    assert dict(US_TAX_CODE_RATES) == {
+        "2": Decimal("8.25"),
+        "3": Decimal("2"),
+        "4": Decimal("8.25"),
+    }
+    agencies = query(fake, token, "select * from TaxAgency")["TaxAgency"]
+    assert len(agencies) == 3
+
+
+def test_us_lines_take_only_tax_or_non(fake, token):
+    numeric = fault(new_invoice(fake, token, [line("10.00", tax=US_TAX_CODES["state"])]))
+    assert numeric["code"] == "6000"
+    assert numeric["Message"] == (
+        "A business validation error has occurred while processing your request"
+    )
+    assert numeric["Detail"] == (
+        "Business Validation Error: Tax code 2 is not valid for a line in a US company; "
+        "use TAX or NON"
+    )
+    assert fault(new_invoice(fake, token, [line("10.00", tax="99")]))["code"] == "2500"
+    txn_pseudo = {"TxnTaxCodeRef": {"value": "TAX"}}
+    pseudo = fault(new_invoice(fake, token, [line("10.00", "TAX")], TxnTaxDetail=txn_pseudo))
+    assert pseudo["code"] == "6000" and "TxnTaxCodeRef must be a sales tax code" in pseudo["Detail"]
+    unknown = {"TxnTaxCodeRef": {"value": "77"}}
+    assert (
+        fault(new_invoice(fake, token, [line("1.00", "TAX")], TxnTaxDetail=unknown))["code"]
+        == "2500"
+    )
+
+
+def test_us_tax_is_the_txn_code_rate_on_tax_lines_and_ignores_the_client_total(fake, token):
+    lines = [line("99.99", "TAX", "3", "33.33"), line("50.00", "NON")]
+
+    def taxed(code: str | None) -> dict:
+        sent = {"TotalTax": "999.99", "TaxLine": [{"Amount": "999.99"}]}
+        if code:
+            sent["TxnTaxCodeRef"] = {"value": code}
+        body = {"CustomerRef": {"value": cid}, "Line": lines, "TxnTaxDetail": sent}
+        return decoded(create(fake, token, "invoice", body))["Invoice"]
+
+    cid = new_customer(fake, token)
+    county = taxed(US_TAX_CODES["county"])  # 99.99 x 2 % = 1.9998
+    assert county["TxnTaxDetail"]["TotalTax"] == Decimal("2.00")
+    assert county["TxnTaxDetail"]["TxnTaxCodeRef"] == {"value": "3"}
+    assert county["TotalAmt"] == Decimal("151.99") == county["Balance"]
+    combined = taxed(US_TAX_CODES["combined"])  # 99.99 x 8.25 % = 8.249175
+    detail = combined["TxnTaxDetail"]
+    assert detail["TotalTax"] == Decimal("8.25") and combined["TotalAmt"] == Decimal("158.24")
+    assert [(t["Amount"], t["TaxLineDetail"]["TaxPercent"]) for t in detail["TaxLine"]] == [
+        (Decimal("6.25"), Decimal("6.25")),
+        (Decimal("2.00"), Decimal("2")),
+    ]
+    assert detail["TaxLine"][0]["TaxLineDetail"]["NetAmountTaxable"] == Decimal("99.99")
+    untaxed = taxed(None)  # TAX lines but no sales tax code: no tax
+    assert untaxed["TxnTaxDetail"]["TotalTax"] == 0 and untaxed["TotalAmt"] == Decimal("149.99")
+    lines[:] = [line("0.20", "TAX")]  # 6.25 % -> 0.0125, 2 % -> 0.004; 8.25 % -> 0.0165
+    once = taxed(US_TAX_CODES["combined"])["TxnTaxDetail"]
+    assert once["TotalTax"] == Decimal("0.02")
+    assert sum(t["Amount"] for t in once["TaxLine"]) == Decimal("0.02")
+    fake.configure(tax_rounding="per_rate")
+    assert taxed(US_TAX_CODES["combined"])["TxnTaxDetail"]["TotalTax"] == Decimal("0.01")
+
+
+def test_automated_sales_tax_computes_its_own_tax_and_ignores_the_txn_code(fake, token):
+    fake.configure(automated_sales_tax=True)
+    sent = {"TxnTaxCodeRef": {"value": US_TAX_CODES["county"]}, "TotalTax": "1.00"}
+    lines = [line("60.00", "TAX"), line("40.00", "NON")]
+    created = decoded(new_invoice(fake, token, lines, TxnTaxDetail=sent))["Invoice"]
+    detail = created["TxnTaxDetail"]
+    assert fake.store.config.ast_rate == Decimal("8.875")
+    assert detail["TotalTax"] == Decimal("5.33")  # 60.00 x 8.875 % = 5.325, half up
+    assert "TxnTaxCodeRef" not in detail
+    assert detail["TaxLine"][0]["TaxLineDetail"]["TaxPercent"] == Decimal("8.875")
+    assert created["TotalAmt"] == Decimal("105.33")
+
+
+def test_global_model_taxes_each_line_code_once_per_code(fake, token):
+    config = requests.post(f"{fake.url}/_fake/config", json={"tax_model": "global"}, timeout=5)
+    assert config.json()["tax_model"] == "global"  # and the tax codes are reseeded
+    codes = query(fake, token, "select * from TaxCode")["TaxCode"]
+    assert sorted(c["Id"] for c in codes) == ["3", "4", "5", "6"]
+    assert dict(GLOBAL_TAX_CODE_RATES) == {
+        "3": Decimal("20"), "4": Decimal("5"), "5": Decimal("0"), "6": Decimal("0"),
+    }  # fmt: skip
+    assert decoded(raw(fake, token, "GET", "item/1"))["Item"]["Name"] == "Services"
+    standard, reduced = GLOBAL_TAX_CODES["standard"], GLOBAL_TAX_CODES["reduced"]
+    lines = [
+        line("10.01", standard), line("10.02", standard),  # 20.03 x 20 % = 4.006, not 2.00 + 2.00
+        line("10.10", reduced),  # 0.505, half up
+        line("7.00", GLOBAL_TAX_CODES["zero"]),
+    ]  # fmt: skip
+    sent = {"TxnTaxCodeRef": {"value": standard}, "TotalTax": "0"}
+    created = decoded(new_invoice(fake, token, lines, TxnTaxDetail=sent))["Invoice"]
+    detail = created["TxnTaxDetail"]
+    assert detail["TotalTax"] == Decimal("4.52") and "TxnTaxCodeRef" not in detail
+    assert [t["Amount"] for t in detail["TaxLine"]] == [
+        Decimal("4.01"), Decimal("0.51"), Decimal("0"),
+    ]  # fmt: skip
+    assert created["TotalAmt"] == Decimal("41.65") and created["GlobalTaxCalculation"] == (
+        "TaxExcluded"
+    )
+    pseudo = fault(new_invoice(fake, token, [line("1.00", "TAX")]))
+    assert (pseudo["code"], pseudo["Message"]) == ("2500", "Invalid Reference Id")
+    missing = fault(new_invoice(fake, token, [line("1.00")]))
+    assert missing["code"] == "6000" and missing["Detail"] == (
+        "Business Validation Error: Make sure all your transactions have a VAT rate before you "
+        "save."
+    )
+    inclusive = new_invoice(
+        fake, token, [line("1.00", standard)], GlobalTaxCalculation="TaxInclusive"
+    )
+    assert fault(inclusive)["code"] == "2010"
+
+
+def test_display_names_are_unique_across_customers_vendors_and_employees(fake, token):
+    assert fake.add_name("Vendor", "Northwind Traders")["DisplayName"] == "Northwind Traders"
+    assert fake.add_name("Employee", "Jordan Lee")["FamilyName"] == "Lee"
+    for taken in ("northwind traders", "Jordan Lee"):
+        error = fault(create(fake, token, "customer", {"DisplayName": taken}))
+        assert (error["code"], error["Message"]) == ("6240", "Duplicate Name Exists Error")
+    employee = create(fake, token, "employee", {"GivenName": "Sam", "FamilyName": "Ray"})
+    assert decoded(employee)["Employee"]["DisplayName"] == "Sam Ray"
+    assert fault(create(fake, token, "employee", {"Title": "Dr"}))["code"] == "2020"
+    assert create(fake, token, "vendor", {"DisplayName": "Contoso"}).status_code == 200
+    cid = new_customer(fake, token, "Acme Ltd")
+    for name in ("Contoso", "Sam Ray", "Northwind Traders"):  # renaming is checked too
+        rename = {"Id": cid, "SyncToken": "0", "sparse": True, "DisplayName": name}
+        assert fault(create(fake, token, "customer", rename))["code"] == "6240"
+    rename = {"Id": cid, "SyncToken": "0", "sparse": True, "DisplayName": "Acme Limited"}
+    assert decoded(create(fake, token, "customer", rename))["Customer"]["SyncToken"] == "1"
+    assert fault(create(fake, token, "vendor", {"DisplayName": "Acme Limited"}))["code"] == "6240"
+    vendors = query(fake, token, "select * from Vendor where DisplayName in ('Contoso', 'X')")
+    assert [v["DisplayName"] for v in vendors["Vendor"]] == ["Contoso"]
+    assert len(query(fake, token, "select * from Employee")["Employee"]) == 2
+    with pytest.raises(QboFault) as again:
+        fake.add_name("Vendor", "Acme Limited")
+    assert again.value.errors[0]["code"] == "6240"
+    control = f"{fake.url}/_fake/name"
+    added = requests.post(control, json={"kind": "Vendor", "DisplayName": "Fabrikam"}, timeout=5)
+    assert added.status_code == 200 and added.json()["Vendor"]["Id"] == "3"
+    duplicate = requests.post(
+        control, json={"kind": "Employee", "DisplayName": "Fabrikam"}, timeout=5
+    )
+    assert duplicate.json()["Fault"]["Error"][0]["code"] == "6240"
+    wrong_kind = requests.post(control, json={"kind": "Customer", "DisplayName": "Z"}, timeout=5)
+    assert wrong_kind.status_code == 400
+
+
+def test_names_cannot_contain_a_colon_tab_or_newline(fake, token):
+    error = fault(create(fake, token, "customer", {"DisplayName": "Acme:Ltd"}))
+    assert (error["code"], error["element"]) == ("6000", "DisplayName")
+    assert error["Detail"] == (
+        "Business Validation Error: DisplayName cannot contain a colon (:); QuickBooks uses ':' "
+        "to separate sub-customer names. Supplied value:Acme:Ltd"
+    )
+    assert fault(create(fake, token, "customer", {"DisplayName": "Tab\tLtd"}))["code"] == "6000"
+    given = fault(create(fake, token, "customer", {"GivenName": "A:B", "DisplayName": "AB"}))
+    assert given["element"] == "GivenName"
+    assert fault(create(fake, token, "vendor", {"DisplayName": "Sup:plier"}))["code"] == "6000"
+    parent = new_customer(fake, token, "Acme Ltd")
+    rename = {"Id": parent, "SyncToken": "0", "sparse": True, "DisplayName": "Acme: Ltd"}
+    assert fault(create(fake, token, "customer", rename))["code"] == "6000"
+    site = create(
+        fake, token, "customer", {"DisplayName": "Site B", "ParentRef": {"value": parent}}
+    )
+    assert decoded(site)["Customer"]["FullyQualifiedName"] == "Acme Ltd:Site B"
+
+
+def test_edit_in_quickbooks_bumps_sync_token_and_makes_the_old_one_stale(fake, token):
+    created = decoded(new_invoice(fake, token, [line("10.00")]))["Invoice"]
+    fake.advance(5)
+    edited = fake.edit_in_ledger(
+        "Invoice", created["Id"], CustomerMemo={"value": "Thank you"}, PrivateNote="typed in QBO"
+    )
+    assert edited["SyncToken"] == "1" and edited["CustomerMemo"] == {"value": "Thank you"}
+    assert edited["MetaData"]["CreateTime"] == created["MetaData"]["CreateTime"]
+    assert edited["MetaData"]["LastUpdatedTime"] > created["MetaData"]["LastUpdatedTime"]
+    stale = {"Id": created["Id"], "SyncToken": "0", "sparse": True, "PrivateNote": "ours"}
+    error = fault(create(fake, token, "invoice", stale))
+    assert (error["code"], error["Message"]) == ("5010", "Stale Object Error")
+    over_http = requests.post(
+        f"{fake.url}/_fake/edit",
+        json={"entity": "Invoice", "id": created["Id"], "fields": {"SalesTermRef": {"value": "3"}}},
+        timeout=5,
+    )
+    assert over_http.json()["Invoice"]["SyncToken"] == "2"
+    read = decoded(raw(fake, token, "GET", f"invoice/{created['Id']}"))["Invoice"]
+    assert read["SalesTermRef"] == {"value": "3"} and read["PrivateNote"] == "typed in QBO"
+    assert "PrivateNote" not in fake.edit_in_ledger("Invoice", created["Id"], PrivateNote=None)
+    with pytest.raises(QboFault) as refused:  # QBO's own rules hold for its users too
+        fake.edit_in_ledger("Invoice", created["Id"], DocNumber="X" * 22)
+    assert refused.value.errors[0]["code"] == "2050"
+    with pytest.raises(QboFault) as missing:
+        fake.edit_in_ledger("Invoice", "404", PrivateNote="x")
+    assert missing.value.errors[0]["code"] == "610"
+
+
+def test_sparse_update_keeps_ledger_edits_and_full_update_clears_them(fake, token):
+    lines = [line("300.00", "NON", "2", "150.00")]
+    created = decoded(new_invoice(fake, token, lines, PrivateNote="ours"))["Invoice"]
+    fake.edit_in_ledger("Invoice", created["Id"], CustomerMemo={"value": "Thank you"})
+    sparse = {"Id": created["Id"], "SyncToken": "1", "sparse": True, "PrivateNote": "updated"}
+    kept = decoded(create(fake, token, "invoice", sparse))["Invoice"]
+    assert kept["CustomerMemo"] == {"value": "Thank you"} and kept["PrivateNote"] == "updated"
+    assert kept["TotalAmt"] == Decimal("300.00") and kept["DocNumber"] == created["DocNumber"]
+    full = {"Id": created["Id"], "SyncToken": "2", "CustomerRef": created["CustomerRef"]}
+    full["Line"] = lines  # and nothing else: CustomerMemo and PrivateNote are left out
+    replaced = decoded(create(fake, token, "invoice", full))["Invoice"]
+    assert replaced["SyncToken"] == "3"
+    assert "CustomerMemo" not in replaced and "PrivateNote" not in replaced
+
+
+@pytest.mark.parametrize(
+    ("qty", "price", "amount", "rounding", "accepted"),
+    [
+        ("1.5", "15001", "22502", "half_up", False),
+        ("1.5", "15001", "22501.50", "half_up", True),
+        ("0.333", "25.00", "8.33", "half_up", True),  # 8.325 rounds half up
+        ("0.333", "25.00", "8.32", "half_up", False),
+        ("0.333", "25.00", "8.325", "half_up", False),  # Amount itself is not rounded
+        ("0.333", "25.00", "8.32", "half_even", True),
+        ("0.333", "25.00", "8.33", "half_even", False),
+    ],
+)
+def test_line_amount_must_equal_unit_price_times_qty(
+    fake, token, qty, price, amount, rounding, accepted
+):
+    fake.configure(line_amount_rounding=rounding)
+    response = new_invoice(fake, token, [line(amount, "NON", qty, price)])
+    if accepted:
+        assert decoded(response)["Invoice"]["TotalAmt"] == Decimal(amount)
+    else:
+        error = fault(response)
+        assert error["code"] == "6070"
+        assert error["Message"] == "Amount is not equal to UnitPrice * Qty"
+
+
+def test_doc_number_longer_than_21_characters_is_refused(fake, token):
+    error = fault(new_invoice(fake, token, [line("1.00")], DocNumber="X" * 22))
+    assert (error["code"], error["element"]) == ("2050", "DocNumber")
+    assert error["Detail"].endswith("Max:21 supplied length:22")
+    ok = new_invoice(fake, token, [line("1.00")], DocNumber="X" * 21)
+    assert decoded(ok)["Invoice"]["DocNumber"] == "X" * 21
+
+
+def test_foreign_currency_needs_multicurrency(fake, token):
+    eur = {"value": "EUR"}
+    refused = fault(new_invoice(fake, token, [line("1.00")], CurrencyRef=eur))
+    assert refused["code"] == "6000" and "multicurrency is off" in refused["Detail"]
+    assert (
+        fault(create(fake, token, "customer", {"DisplayName": "Euro", "CurrencyRef": eur}))["code"]
+        == "6000"
+    )
+    fake.configure(multicurrency=True)
+    client = decoded(create(fake, token, "customer", {"DisplayName": "Euro", "CurrencyRef": eur}))
+    assert client["Customer"]["CurrencyRef"] == {"value": "EUR", "name": "Euro"}
+    body = {"CustomerRef": {"value": client["Customer"]["Id"]}, "Line": [line("100.00")],
+            "CurrencyRef": eur, "ExchangeRate": "1.10"}  # fmt: skip
+    in_euro = decoded(create(fake, token, "invoice", body))["Invoice"]
+    assert in_euro["CurrencyRef"]["value"] == "EUR" and in_euro["HomeTotalAmt"] == Decimal("110")
+    del body["CurrencyRef"]  # the customer's currency by default
+    assert decoded(create(fake, token, "invoice", body))["Invoice"]["CurrencyRef"]["value"] == "EUR"
+    mismatch = fault(create(fake, token, "invoice", {**body, "CurrencyRef": {"value": "USD"}}))
+    assert mismatch["code"] == "6000" and "does not match the currency EUR" in mismatch["Detail"]
+
+
+def test_requestid_is_remembered_for_a_day_then_forgotten(fake, token):
+    ttl = fake.store.config.requestid_ttl
+    assert ttl == 86400
+    cid = new_customer(fake, token)
+    body = {"CustomerRef": {"value": cid}, "DocNumber": "INV-7", "Line": [line("1.00")]}
+    first = create(fake, token, "invoice", body, requestid="export-inv-7")
+    fake.advance(ttl - 60)
+    token = fake.tokens()["access_token"]  # the first one has expired meanwhile
+    again = create(fake, token, "invoice", body, requestid="export-inv-7")
+    assert again.content == first.content and len(fake.entities("Invoice")) == 1
+    fake.advance(61)
+    token = fake.tokens()["access_token"]
+    late = fault(create(fake, token, "invoice", body, requestid="export-inv-7"))
+    assert late["code"] == "6140" and "DocNumber=INV-7" in late["Detail"]
+
+
+def test_exporter_queries_by_doc_numbers_ids_and_display_names(fake, token):
+    for name in ("Alpha", "Beta", "Gamma"):
+        cid = new_customer(fake, token, name)
+        body = {"CustomerRef": {"value": cid}, "DocNumber": name[0], "Line": [line("1.00")]}
+        assert create(fake, token, "invoice", body).status_code == 200
+    by_number = query(
+        fake, token, "select * from Invoice where DocNumber in ('A','B') MAXRESULTS 1000"
+    )
+    assert sorted(i["DocNumber"] for i in by_number["Invoice"]) == ["A", "B"]
+    assert by_number["maxResults"] == 2
+    by_id = query(fake, token, "select * from Invoice where Id in ('1','2')")
+    assert sorted(i["Id"] for i in by_id["Invoice"]) == ["1", "2"]
+    names = query(
+        fake, token, "select * from Customer where DisplayName in ('Alpha', 'gamma', 'Nobody')"
+    )
+    assert sorted(c["DisplayName"] for c in names["Customer"]) == ["Alpha", "Gamma"]

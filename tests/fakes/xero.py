@@ -140,9 +140,10 @@ class FakeXero:
         """Answer the next request under ``path`` with ``status``, without processing it."""
         xero_control.queue_fault(self.state, "fail", status=status, path=path, **options)
 
-    def drop_next(self, path: str = API_PREFIX, count: int = 1) -> None:
-        """Process the next request under ``path`` but drop the response."""
-        xero_control.queue_fault(self.state, "drop", path=path, count=count)
+    def drop_next(self, path: str = API_PREFIX, count: int = 1, method: str = "") -> None:
+        """Process the next request under ``path`` (of ``method``, if given) but drop the
+        response."""
+        xero_control.queue_fault(self.state, "drop", path=path, count=count, method=method)
 
     def snapshot(self, tenant_id: str | None = None) -> dict[str, Any]:
         """What ``/_fake/state`` returns (Decimal amounts)."""

@@ -59,6 +59,7 @@ def queue_fault(state: FakeXeroState, kind: str, **options: Any) -> dict:
         "status": int(options.get("status") or 500),
         "retry_after": options.get("retry_after", 60),
         "problem": str(options.get("problem") or "minute"),
+        "method": str(options.get("method") or ""),  # e.g. PUT: leave the look-ups alone
     }
     with state.lock:
         state.faults.append(fault)
@@ -230,7 +231,7 @@ def install_hooks(app: Flask) -> None:
         if request.path.startswith("/_fake"):
             return None
         state = current_state()
-        fault = state.take_fault("fail", request.path)
+        fault = state.take_fault("fail", request.path, request.method)
         if fault:
             g.injected = True
             return _injected(state, fault)
@@ -257,7 +258,7 @@ def install_hooks(app: Flask) -> None:
                 "time": state.clock.now(),
             }
         )
-        if not g.get("injected") and state.take_fault("drop", request.path):
+        if not g.get("injected") and state.take_fault("drop", request.path, request.method):
             state.requests[-1]["dropped"] = True
             connection = request.environ.get("werkzeug.socket")
             if connection is not None:

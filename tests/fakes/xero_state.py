@@ -249,10 +249,13 @@ class FakeXeroState:
             self.requests.append(entry)
             self.counts[entry["endpoint"]] += 1
 
-    def take_fault(self, kind: str, path: str) -> dict | None:
-        """Pop the first queued fault of ``kind`` whose path prefix matches ``path``."""
+    def take_fault(self, kind: str, path: str, method: str = "") -> dict | None:
+        """Pop the first queued fault of ``kind`` whose path prefix matches ``path`` (and whose
+        method, if it names one, is ``method``)."""
         with self.lock:
             for index, fault in enumerate(self.faults):
+                if fault.get("method") and fault["method"].upper() != method.upper():
+                    continue
                 if fault["kind"] == kind and path.lower().startswith(fault["path"].lower()):
                     fault["count"] -= 1
                     if fault["count"] <= 0:
