@@ -58,8 +58,16 @@ ENV_SETTINGS = {
     "XERO_REVOKE_URL": (str, ""),
     "XERO_CONNECTIONS_URL": (str, ""),
     "XERO_API_BASE_URL": (str, ""),
+    # "granular" (apps created on or after 2 March 2026) or "broad" (older Xero apps).
+    "XERO_SCOPES": (str, "granular"),
+    # What a Xero copy is: "draft_until_sent" (DRAFT until the invoice is Sent here) or
+    # "authorised" (an approved receivable as soon as it is exported).
+    "XERO_EXPORT_STATUS": (str, "draft_until_sent"),
     # How long an inline export may wait when a ledger answers 429 with Retry-After.
     "LEDGER_MAX_WAIT_SECONDS": (float, 10.0),
+    # The most an export may take in all: below the web worker's timeout (gunicorn: 30 s by
+    # default, see the README), so a slow ledger fails the rest clearly instead of a killed worker.
+    "LEDGER_EXPORT_DEADLINE_SECONDS": (float, 25.0),
 }
 
 

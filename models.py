@@ -642,6 +642,7 @@ class Invoice(db.Model):
     subtotal_minor: Mapped[MinorUnits] = mapped_column(default=0)
     tax_minor: Mapped[MinorUnits] = mapped_column(default=0)
     total_minor: Mapped[MinorUnits] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None]  # first emailed to the customer from here
     created_by_id: Mapped[int | None] = mapped_column(_fk("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -751,6 +752,9 @@ class AccountingConnection(db.Model):
     expires_at: Mapped[datetime]
     refresh_expires_at: Mapped[datetime | None]
     needs_reconnect: Mapped[bool] = mapped_column(default=False)
+    # QuickBooks only: "us" (TAX/NON on lines, one sales tax per invoice), "us_ast" (automated
+    # sales tax: QuickBooks computes it) or "global" (a tax code per line); "" until detected.
+    tax_model: Mapped[str] = mapped_column(sa.String(16), default="")
     connected_by_id: Mapped[int | None] = mapped_column(_fk("users.id"))
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -790,7 +794,23 @@ class InvoiceExport(db.Model):
     sync_token: Mapped[str | None] = mapped_column(sa.String(20))
     request_id: Mapped[str] = mapped_column(sa.String(64))  # idempotency key of the last try
     error: Mapped[str] = mapped_column(sa.Text, default="")
+    # "refused" (the ledger said no), "unreachable" (no answer), "limit" (rate limit or time),
+    # "auth" (access refused: reconnecting clears it), "checked" (refused before sending).
+    error_kind: Mapped[str] = mapped_column(sa.String(16), default="")
+    # What the ledger booked at the last successful export, beside what we sent then: a
+    # difference is shown rather than hidden.
+    sent_total_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # In currency units as the ledger wrote them (it may keep cents of a yen): compared exactly.
+    ledger_total: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4))
+    ledger_tax: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4))
+    ledger_status: Mapped[str] = mapped_column(sa.String(20), default="")  # e.g. Xero DRAFT
+    total_differs: Mapped[bool] = mapped_column(default=False)  # ledger_total != what we sent
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
     exported_at: Mapped[datetime | None]
 
     invoice: Mapped[Invoice] = relationship(back_populates="exports")
+
+    @property
+    def has_difference(self) -> bool:
+        """Whether the ledger booked another total than the one we sent."""
+        return self.state == ExportState.EXPORTED and self.total_differs

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from billing.clock import utcnow
 from billing.errors import Conflict
 from integrations.oauth import ProviderConfig
-from models import AccountingConnection, Provider, User, db
+from models import AccountingConnection, ExportState, InvoiceExport, Provider, User, db
 
 REFRESH_MARGIN = timedelta(seconds=60)
 TIMEOUT = 15
@@ -50,7 +50,27 @@ def store_connection(
     connection.connected_at = utcnow()
     store_token(connection, token)
     db.session.add(connection)
+    clear_access_failures(provider)
     return connection
+
+
+def clear_access_failures(provider: Provider) -> int:
+    """Forget the exports that failed only because the ledger refused access: after a
+    reconnect, their error is stale. One never exported is as if never tried; one exported
+    before keeps its ledger copy. Returns how many were cleared (not committed)."""
+    failed = db.session.scalars(
+        select(InvoiceExport).where(
+            InvoiceExport.provider == provider,
+            InvoiceExport.state == ExportState.FAILED,
+            InvoiceExport.error_kind == "auth",
+        )
+    ).all()
+    for export in failed:
+        if export.external_id:
+            export.state, export.error, export.error_kind = ExportState.EXPORTED, "", ""
+        else:
+            db.session.delete(export)
+    return len(failed)
 
 
 def store_token(connection: AccountingConnection, token: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from models import (
     Invoice,
     InvoiceBatch,
     InvoiceEvent,
+    InvoiceExport,
     InvoiceLine,
     InvoiceStatus,
     Ticket,
@@ -176,6 +177,22 @@ def _line_rows(item: ContractPreview, invoice_id: int) -> list[dict]:
     return rows
 
 
+def _booked_in_ledgers(batch: InvoiceBatch) -> list[str]:
+    """Numbers of the batch's invoices that a ledger holds as receivables (a Xero draft is not
+    one: it can still be deleted there)."""
+    rows = db.session.execute(
+        sa.select(Invoice.number, InvoiceExport.provider)
+        .join(InvoiceExport, InvoiceExport.invoice_id == Invoice.id)
+        .where(
+            Invoice.batch_id == batch.id,
+            InvoiceExport.external_id.is_not(None),
+            InvoiceExport.ledger_status != "DRAFT",
+        )
+        .order_by(Invoice.number)
+    )
+    return [f"{number} ({provider.label})" for number, provider in rows]
+
+
 def delete_batch(batch: InvoiceBatch, user: User | None) -> list[str]:
     """Delete the batch and its invoices, release its tickets; returns the numbers freed.
 
@@ -195,6 +212,13 @@ def delete_batch(batch: InvoiceBatch, user: User | None) -> list[str]:
         raise Conflict(
             f"Batch {batch.name} cannot be deleted: {', '.join(settled)} "
             f"{'is' if len(settled) == 1 else 'are'} paid or refunded."
+        )
+    booked = _booked_in_ledgers(batch)
+    if booked:
+        raise Conflict(
+            f"Batch {batch.name} cannot be deleted: {', '.join(booked)} "
+            f"{'is' if len(booked) == 1 else 'are'} booked as a receivable in the ledger. "
+            "Void or delete it there first, then ask an admin to move it back to Draft."
         )
     numbers = [number for _, number, _ in invoices]
     user_id = user.id if user else None

@@ -1,24 +1,33 @@
 """Exporting invoices to the connected ledger, inline, with the providers' batch forms.
 
 Customers are looked up once per export (by exact name, several per request) and created in
-one request when missing; invoices go 30 per QuickBooks batch request or all in one Xero
-request. Each invoice's idempotency key depends only on it and its content, so a retry after a
-lost response replays instead of duplicating. Success makes the invoice Exported; a failure
-leaves it as it was and records the ledger's own words.
+batches when missing; one the ledger refuses fails only its own invoices. Invoices are looked up
+by number first, so a copy that arrived after a lost answer is adopted, never duplicated. Each
+invoice's idempotency key is a hash of exactly what is sent: a plain retry replays, a retry after
+a fix is a new request. The whole export keeps within ``LEDGER_EXPORT_DEADLINE_SECONDS``.
+
+Success makes the invoice Exported and records what the ledger booked; a total other than ours
+is kept and shown as a difference. A failure leaves the invoice as it was and records, in words,
+what happened and what to do.
 """
 
-import hashlib
+import copy
 from dataclasses import dataclass
+from decimal import Decimal
 
 from billing.accounting import access_token, connection_for
 from billing.audit import record_event
 from billing.clock import utcnow
 from billing.errors import Conflict, ValidationFailed
-from billing.export_ledgers import LEDGERS, Ledger
+from billing.export_ledgers import Ledger, Outcome, Pushed, ledger_classes
+from billing.export_text import error_kind, failure_text, outcome_text
 from billing.ledger_mapping import LineMapper, mappings_of, required_for
+from billing.ledger_tax import GLOBAL, detect_tax_model
+from billing.money import from_minor
 from billing.status import TRANSITIONS
-from integrations.ledger_errors import LedgerError, RateLimited
+from integrations.ledger_errors import LedgerError, NotSent
 from integrations.oauth import provider_config
+from integrations.transport import Deadline
 from models import (
     ExportState,
     Invoice,
@@ -40,10 +49,25 @@ class ExportOutcome:
     message: str
 
 
-def idempotency_key(provider: Provider, invoice: Invoice) -> str:
-    """Same invoice, same content -> same key; any edit (or status change) -> a new one."""
-    stamp = f"{provider.value}|{invoice.id}|{invoice.number}|{invoice.updated_at.isoformat()}"
-    return hashlib.sha256(stamp.encode()).hexdigest()[:32]
+def open_ledger(provider: Provider) -> Ledger:
+    """The connected ledger, with a valid token and (QuickBooks) its tax model known.
+
+    :raise Conflict: not connected, no organisation chosen, or a reconnect is needed.
+    """
+    connection = connection_for(provider)
+    if connection is None:
+        raise Conflict(f"Connect {provider.label} in Admin > Accounting first.")
+    if not connection.tenant_id:
+        raise Conflict("Choose the Xero organisation in Admin > Accounting first.")
+    config = provider_config(provider.value)
+    ledger = ledger_classes()[provider](
+        config, connection, access_token(connection, config), Deadline(config.deadline)
+    )
+    if provider == Provider.QUICKBOOKS and not connection.tax_model:
+        connection.tax_model = ledger.with_one_refresh(
+            lambda it: detect_tax_model(it.client().company_info(), it.client().preferences())
+        )
+    return ledger
 
 
 def export_invoices(invoices: list[Invoice], provider: Provider, user: User | None):
@@ -54,36 +78,49 @@ def export_invoices(invoices: list[Invoice], provider: Provider, user: User | No
     :raise Conflict: no usable connection (not connected, no organisation, reconnect needed).
     :raise ValidationFailed: the mapping is incomplete (the message says what is missing).
     """
-    connection = connection_for(provider)
-    name = provider.label
-    if connection is None:
-        raise Conflict(f"Connect {name} in Admin > Accounting first.")
-    if not connection.tenant_id:
-        raise Conflict("Choose the Xero organisation in Admin > Accounting first.")
+    try:
+        ledger = open_ledger(provider)
+    except LedgerError as error:  # the tax model could not be read: nothing was sent
+        results: dict[int, Outcome] = {invoice.id: error for invoice in invoices}
+        return [_record(i, provider, results[i.id], "", user) for i in invoices]
+    connection = ledger.connection
     mapping = mappings_of(connection)
-    missing = [label for key, label in required_for(invoices) if key not in mapping]
+    needed = required_for(invoices, connection.tax_model or GLOBAL)
+    missing = [label for key, label in needed if key not in mapping]
     if missing:
         raise ValidationFailed(
-            f"Complete the {name} mapping in Admin > Accounting before exporting: "
+            f"Complete the {provider.label} mapping in Admin > Accounting before exporting: "
             + "; ".join(missing)
         )
-    config = provider_config(provider.value)
-    ledger: Ledger = LEDGERS[provider](config, connection, access_token(connection, config))
     mapper = LineMapper(mapping, invoices)
+    results = {}
+    sendable = []
+    for invoice in invoices:
+        try:
+            ledger.check(invoice)
+            sendable.append(invoice)
+        except NotSent as error:
+            results[invoice.id] = error
     try:
-        results = ledger.with_one_refresh(lambda it: _push(it, invoices, mapper))
+        results.update(ledger.with_one_refresh(lambda it: _push(it, sendable, mapper)))
     except LedgerError as error:
-        results = {invoice.id: error for invoice in invoices}
-    return [_record(invoice, provider, results[invoice.id], user) for invoice in invoices]
+        results.update({i.id: error for i in sendable if i.id not in results})
+    return [
+        _record(invoice, provider, results[invoice.id], ledger.keys.get(invoice.id, ""), user)
+        for invoice in invoices
+    ]
 
 
-def _push(ledger: Ledger, invoices: list[Invoice], mapper: LineMapper):
+def _push(ledger: Ledger, invoices: list[Invoice], mapper: LineMapper) -> dict[int, Outcome]:
     customers = {invoice.customer for invoice in invoices}
-    known = {c.id: mapper.mapping.get(f"customer:{c.id}") for c in customers}
-    created = ledger.customer_ids([c for c in customers if not known[c.id]])
-    for customer_id, external_id in created.items():
-        known[customer_id] = external_id
-        mapper.mapping[f"customer:{customer_id}"] = external_id
+    refs = {c.id: mapper.mapping.get(f"customer:{c.id}") for c in customers}
+    found = ledger.customer_ids([c for c in customers if not refs[c.id]])
+    failed: dict[int, LedgerError] = {}
+    for customer_id, external_id in found.items():
+        if isinstance(external_id, LedgerError):
+            failed[customer_id] = external_id
+            continue
+        refs[customer_id] = mapper.mapping[f"customer:{customer_id}"] = external_id
         db.session.add(
             LedgerMapping(
                 connection_id=ledger.connection.id,
@@ -92,56 +129,111 @@ def _push(ledger: Ledger, invoices: list[Invoice], mapper: LineMapper):
                 external_id=external_id,
             )
         )
-    exports = {
-        e.invoice_id: e for i in invoices for e in i.exports if e.provider == ledger.provider
+    results: dict[int, Outcome] = {
+        i.id: _customer_failed(i, failed[i.customer_id])
+        for i in invoices
+        if i.customer_id in failed
     }
-    keys = {invoice.id: idempotency_key(ledger.provider, invoice) for invoice in invoices}
-    return ledger.push_invoices(invoices, known, mapper, exports, keys)
+    rest = [i for i in invoices if i.customer_id not in failed]
+    exports = {e.invoice_id: e for i in rest for e in i.exports if e.provider == ledger.provider}
+    results.update(ledger.push_invoices(rest, refs, mapper, exports))
+    return results
 
 
-def failure_text(error: Exception, provider: Provider) -> str:
-    """What to show for a failed export: the ledger's own words, and for a rate limit, when
-    to try again."""
-    text = getattr(error, "text", None) or str(error)
-    if isinstance(error, RateLimited):
-        wait = (
-            f"asked to wait {error.retry_after:.0f} s, longer than an export here can wait"
-            if error.retry_after
-            else "still refused after a few seconds of waiting"
-        )
-        return (
-            f"{provider.label} is limiting how fast it accepts requests and {wait}. "
-            f"Nothing was changed: try again in a minute. ({text})"
-        )
-    return text
+def _customer_failed(invoice: Invoice, error: LedgerError) -> LedgerError:
+    """The invoice's error when its customer could not be found or created in the ledger."""
+    about = copy.copy(error)
+    about.subject = f"Its customer {invoice.customer.name} could not be exported"
+    return about
 
 
-def _record(invoice: Invoice, provider: Provider, result, user: User | None) -> ExportOutcome:
+def approve_ledger_drafts(invoice: Invoice, user: User | None) -> None:
+    """After the invoice was sent here, turn its Xero draft into an approved invoice.
+
+    A failure is recorded on the export (with a retry button), never on the sending.
+    """
+    drafts = [
+        e
+        for e in invoice.exports
+        if e.provider == Provider.XERO and e.state == ExportState.EXPORTED
+        and e.ledger_status == "DRAFT"
+    ]  # fmt: skip
+    if not drafts:
+        return
+    try:
+        export_invoices([invoice], Provider.XERO, user)
+    except (Conflict, ValidationFailed):
+        return  # disconnected or unmapped since: the draft waits for the next export
+    db.session.commit()
+
+
+def forget_ledger_copy(invoice: Invoice, provider: Provider, user: User | None, why: str) -> None:
+    """Forget the invoice's copy in ``provider``, after an admin voided or deleted it there;
+    audited with the reason. Not committed.
+
+    :raise ValidationFailed: no reason given.
+    :raise Conflict: there is no such copy.
+    """
+    if not why.strip():
+        raise ValidationFailed("Say why (e.g. voided in the ledger on ...).", "reason")
+    export = next((e for e in invoice.exports if e.provider == provider), None)
+    if export is None:
+        raise Conflict(f"Invoice {invoice.number} has no copy in {provider.label}.")
+    record_event(
+        invoice,
+        user,
+        "ledger_copy_forgotten",
+        f"{provider.label} copy {export.external_number or export.external_id or ''} "
+        f"forgotten: {why.strip()}",
+        data={"provider": provider.value, "external_id": export.external_id},
+    )
+    invoice.exports.remove(export)
+    db.session.delete(export)
+
+
+def _record(invoice: Invoice, provider: Provider, result, key: str, user) -> ExportOutcome:
     export = next((e for e in invoice.exports if e.provider == provider), None)
     if export is None:
         export = InvoiceExport(invoice=invoice, provider=provider, request_id="")
         db.session.add(export)
     export.attempted_at = utcnow()
-    export.request_id = idempotency_key(provider, invoice)
+    export.request_id = key or export.request_id
     name = provider.label
     if isinstance(result, Exception):
         text = failure_text(result, provider)
-        export.state, export.error = ExportState.FAILED, text
+        export.state, export.error, export.error_kind = ExportState.FAILED, text, error_kind(result)
         record_event(invoice, user, "export_failed", f"{name}: {text}")
-        return ExportOutcome(invoice, False, f"{invoice.number}: {name} refused it: {text}")
-    export.state, export.error = ExportState.EXPORTED, ""
+        return ExportOutcome(invoice, False, f"{invoice.number}: {text}")
+    assert isinstance(result, Pushed)
+    export.state, export.error, export.error_kind = ExportState.EXPORTED, "", ""
     export.external_id, export.external_number = result.external_id, result.number
     export.sync_token, export.exported_at = result.sync_token, utcnow()
+    export.sent_total_minor = invoice.total_minor
+    export.ledger_total, export.ledger_tax = _exact(result.total), _exact(result.tax)
+    export.total_differs = result.total is not None and result.total != from_minor(
+        invoice.total_minor, invoice.currency
+    )
+    export.ledger_status = result.status
     current = invoice.status
     if InvoiceStatus.EXPORTED in TRANSITIONS[current] and current != InvoiceStatus.PAID:
         invoice.status = InvoiceStatus.EXPORTED
+    message = outcome_text(invoice, export, result)
     record_event(
         invoice,
         user,
         "exported",
-        f"{name} id {result.external_id}",
+        message,
         from_status=current,
         to_status=invoice.status,
-        data={"provider": provider.value, "external_id": result.external_id},
+        data={
+            "provider": provider.value,
+            "external_id": result.external_id,
+            "ledger_total": None if result.total is None else str(result.total),
+            "our_total_minor": invoice.total_minor,
+        },
     )
-    return ExportOutcome(invoice, True, f"{invoice.number}: exported to {name}.")
+    return ExportOutcome(invoice, True, f"{invoice.number}: {message}")
+
+
+def _exact(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(Decimal("0.0001"))

@@ -6,7 +6,9 @@ from typing import Any
 
 from billing.lines import ChargeLine, TaxInfo, Totals, totals
 from billing.settings import get_settings
-from models import Customer, Invoice, Settings
+from models import Customer, Invoice, InvoiceStatus, Settings
+
+SENT_STATUSES = (InvoiceStatus.SENT, InvoiceStatus.PAID, InvoiceStatus.REFUNDED)
 
 
 def issuer_snapshot(settings: Settings) -> dict[str, Any]:
@@ -68,3 +70,8 @@ def tax_summary(invoice: Invoice) -> Totals:
         )
         for line in invoice.lines
     )
+
+
+def was_sent(invoice: Invoice) -> bool:
+    """Whether the customer has had the invoice: emailed from here, or marked Sent or later."""
+    return invoice.sent_at is not None or invoice.status in SENT_STATUSES

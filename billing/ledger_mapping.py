@@ -8,8 +8,11 @@ Mappings are rows of ``ledger_mappings``, ``(kind, local_key) -> external_id``, 
   catalog product, of time billed at a rate, of a contract type (the first that applies wins);
 - ``item_code:<product id>``: Xero only, the item code put on a product's lines;
 - ``tax:<id>``, ``tax:none``: the tax code (QuickBooks) or tax type (Xero) for our tax rate,
-  and for lines without tax;
-- ``customer:<id>``: the ledger's customer or contact, found or created on the first export.
+  and for lines without tax. In a US QuickBooks company a line says only ``TAX`` or ``NON`` and
+  ``tax:<id>`` names the invoice's one sales tax code; with automated sales tax QuickBooks works
+  the tax out itself and nothing is mapped (see :mod:`billing.ledger_tax`);
+- ``customer:<id>``: the ledger's customer or contact: chosen on the mapping page, or found by
+  exact name (or created) on the first export.
 """
 
 from collections.abc import Iterable
@@ -18,10 +21,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from billing.catalog import percent_text
+from billing.ledger_tax import GLOBAL, US, US_AST, is_taxed, tax_key
 from models import (
     AccountingConnection,
     Contract,
     ContractType,
+    Customer,
     Invoice,
     LedgerMapping,
     Product,
@@ -33,7 +38,7 @@ from models import (
 )
 
 DEFAULT_ITEM = "item:default"
-NO_TAX = "tax:none"
+NO_TAX = "tax:none"  # tax_key() of an untaxed line
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,8 @@ class MappingRow:
     key: str
     label: str
     group: str
-    target: str  # "item" (items / accounts), "tax" (tax codes / types) or "item_code" (Xero)
+    target: str  # "item" (items / accounts), "tax" (tax codes / types), "item_code" (Xero
+    # item codes) or "customer" (the ledger's customers / contacts)
     required: bool = False
 
 
@@ -52,21 +58,12 @@ def mappings_of(connection: AccountingConnection) -> dict[str, str]:
     return {f"{m.kind}:{m.local_key}": m.external_id for m in connection.mappings}
 
 
-def tax_key(line) -> str:
-    """The mapping key of a line's tax: ``tax:<our tax rate id>`` or ``tax:none``."""
-    return f"tax:{line.tax_rate_id}" if (line.tax_rate_id or line.tax_name) else NO_TAX
-
-
-def mapping_rows(provider: Provider) -> list[MappingRow]:
-    """Every row of the mapping page for ``provider``, in page order."""
+def mapping_rows(provider: Provider, tax_model: str = GLOBAL) -> list[MappingRow]:
+    """Every row of the mapping page for ``provider`` (and a QuickBooks company's tax model),
+    in page order."""
     item = "Income item" if provider == Provider.QUICKBOOKS else "Sales account"
     rows = [MappingRow(DEFAULT_ITEM, f"{item} for every line", "Income", "item", True)]
-    taxes = db.session.scalars(select(TaxRate).where(TaxRate.active).order_by(TaxRate.name))
-    rows += [
-        MappingRow(f"tax:{t.id}", f"{t.name} ({percent_text(t.percent)} %)", "Taxes", "tax", True)
-        for t in taxes
-    ]
-    rows.append(MappingRow(NO_TAX, "Lines without tax", "Taxes", "tax", True))
+    rows += _tax_rows(tax_model if provider == Provider.QUICKBOOKS else GLOBAL)
     rows += [
         MappingRow(f"contract:{kind.value}", kind.label, "Contract types", "item")
         for kind in ContractType
@@ -79,21 +76,42 @@ def mapping_rows(provider: Provider) -> list[MappingRow]:
         if provider == Provider.XERO:
             label = f"{product.name}: Xero item"
             rows.append(MappingRow(f"item_code:{product.id}", label, "Products", "item_code"))
+    customers = db.session.execute(select(Customer.id, Customer.name).order_by(Customer.name))
+    rows += [
+        MappingRow(f"customer:{cid}", name, "Customers", "customer") for cid, name in customers
+    ]
+    return rows
+
+
+def _tax_rows(tax_model: str) -> list[MappingRow]:
+    if tax_model == US_AST:
+        return []  # QuickBooks' automated sales tax works the tax out: lines say TAX or NON
+    taxes = list(db.session.scalars(select(TaxRate).where(TaxRate.active).order_by(TaxRate.name)))
+    if tax_model == US:
+        return [
+            MappingRow(f"tax:{t.id}", f"{t.name} ({percent_text(t.percent)} %): sales tax",
+                       "Taxes", "tax", True)
+            for t in taxes
+            if t.percent > 0
+        ]  # fmt: skip
+    rows = [
+        MappingRow(f"tax:{t.id}", f"{t.name} ({percent_text(t.percent)} %)", "Taxes", "tax", True)
+        for t in taxes
+    ]
+    rows.append(MappingRow(NO_TAX, "Lines without tax", "Taxes", "tax", True))
     return rows
 
 
 def missing_mappings(connection: AccountingConnection) -> list[str]:
     """Labels of the required rows the connection has not mapped yet."""
     mapped = mappings_of(connection)
-    return [
-        r.label for r in mapping_rows(connection.provider) if r.required and r.key not in mapped
-    ]
+    rows = mapping_rows(connection.provider, connection.tax_model or GLOBAL)
+    return [r.label for r in rows if r.required and r.key not in mapped]
 
 
 def save_mappings(connection: AccountingConnection, chosen: dict[str, tuple[str, str]]) -> None:
-    """Store ``{key: (external id, external name)}``; an empty id removes the mapping.
-
-    Customer mappings are not touched (export finds or creates those). Not committed.
+    """Store ``{key: (external id, external name)}``; an empty id removes the mapping (for a
+    customer: the next export finds it by name again). Not committed.
     """
     existing = {f"{m.kind}:{m.local_key}": m for m in connection.mappings}
     for key, (external_id, name) in chosen.items():
@@ -109,10 +127,15 @@ def save_mappings(connection: AccountingConnection, chosen: dict[str, tuple[str,
         row.external_id, row.external_name = external_id, name[:200]
 
 
-def required_for(invoices: Iterable[Invoice]) -> list[tuple[str, str]]:
+def required_for(invoices: Iterable[Invoice], tax_model: str = GLOBAL) -> list[tuple[str, str]]:
     """(key, label) of every mapping these invoices cannot be exported without."""
     needed = [(DEFAULT_ITEM, "Income item / sales account for invoice lines")]
-    taxes = {(tax_key(line), line.tax_name) for i in invoices for line in i.lines}
+    if tax_model == US_AST:
+        return needed
+    lines = [line for i in invoices for line in i.lines]
+    if tax_model == US:
+        lines = [line for line in lines if is_taxed(line)]
+    taxes = {(tax_key(line), line.tax_name) for line in lines}
     for key, name in sorted(taxes):
         needed.append((key, "Lines without tax" if key == NO_TAX else f"Tax rate {name}"))
     return needed

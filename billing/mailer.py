@@ -25,6 +25,7 @@ from flask import current_app
 from billing.audit import record_event
 from billing.clock import utcnow
 from billing.errors import BillingError, ValidationFailed
+from billing.export import approve_ledger_drafts
 from billing.money import format_money
 from billing.pdf import pdf_filename, render_invoice_pdf
 from billing.settings import (
@@ -162,11 +163,13 @@ def send_invoice(
         record_event(invoice, user, "send_failed", f"Sending to {to} failed: {error}")
         db.session.commit()
         raise
+    invoice.sent_at = invoice.sent_at or utcnow()
     if invoice.status in BECOMES_SENT:
         change_status(invoice, InvoiceStatus.SENT, user, result.message)
     else:
         record_event(invoice, user, "sent", result.message)
     db.session.commit()
+    approve_ledger_drafts(invoice, user)
     return result
 
 

@@ -9,6 +9,7 @@ from babel.numbers import format_decimal
 from flask import Flask, g
 
 from billing.catalog import percent_text
+from billing.export_text import ledger_amount_text
 from billing.money import format_money
 from billing.settings import company_locale, get_settings
 from models import Settings
@@ -26,6 +27,11 @@ def money(minor: int | None, currency: str) -> str:
     if minor is None:
         return ""
     return format_money(minor, currency, company_locale(current_settings()))
+
+
+def ledger_amount(amount: Decimal | None, currency: str) -> str:
+    """An amount as a ledger booked it, every decimal it kept, in the company's locale."""
+    return "" if amount is None else ledger_amount_text(amount, currency, company_locale())
 
 
 def human_date(value: date | None, fmt: str = "medium") -> str:
@@ -48,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(human_date, "date")
     app.add_template_filter(percent_text, "percent")
     app.add_template_filter(quantity)
+    app.add_template_filter(ledger_amount)
 
     @app.context_processor
     def inject_settings() -> dict[str, Any]:

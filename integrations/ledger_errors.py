@@ -9,6 +9,8 @@ Each client maps the ledger's HTTP answer to one of these, keeping the ledger's 
   SyncToken, bad reference, query parse error...).
 - ``AccessDenied`` (403) and ``NotFound`` (404): the company is not reachable with this
   connection, or the object does not exist.
+- ``NotSent``: refused here before sending, because the ledger would refuse it or book it wrong
+  (a name or number it cannot take, several US sales taxes on one invoice...).
 - ``LedgerUnavailable``: 5xx, connection errors, timeouts, unreadable answers. ``status`` is None
   when no HTTP answer arrived; such a request may or may not have been applied by the ledger.
 """
@@ -111,3 +113,8 @@ class AccessDenied(LedgerError):
 
 class NotFound(LedgerError):
     """The ledger has no such object (HTTP 404), e.g. an invoice id it does not know."""
+
+
+class NotSent(LedgerError):
+    """Refused before sending: the ledger would refuse it, or book it wrong; nothing was sent.
+    The message says why and what to do."""

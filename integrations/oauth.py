@@ -22,10 +22,26 @@ DEFAULT_URLS = {
     "XERO_CONNECTIONS_URL": "https://api.xero.com/connections",
     "XERO_API_BASE_URL": "https://api.xero.com/api.xro/2.0",
 }
-SCOPES = {
-    "quickbooks": "com.intuit.quickbooks.accounting",
-    "xero": "offline_access accounting.transactions accounting.contacts accounting.settings",
+# Xero apps created on or after 2 March 2026 may only ask for the granular scopes; older apps
+# may keep the broad ``accounting.transactions`` (XERO_SCOPES=broad). Either way we ask for
+# what the exporter uses: write invoices and contacts, read accounts, tax rates and items.
+XERO_SCOPES = {
+    "granular": "offline_access accounting.invoices accounting.contacts accounting.settings.read",
+    "broad": "offline_access accounting.transactions accounting.contacts accounting.settings.read",
 }
+QUICKBOOKS_SCOPE = "com.intuit.quickbooks.accounting"
+
+
+def scope_for(provider: str, config) -> str:
+    """The OAuth scopes to ask ``provider`` for, per configuration."""
+    if provider == "quickbooks":
+        return QUICKBOOKS_SCOPE
+    choice = str(config.get("XERO_SCOPES") or "granular").strip().lower()
+    if choice not in XERO_SCOPES:
+        raise ValueError(f"XERO_SCOPES must be one of {', '.join(XERO_SCOPES)}, not {choice!r}")
+    return XERO_SCOPES[choice]
+
+
 EXTENSION_KEY = "msp_oauth"
 
 
@@ -42,6 +58,7 @@ class ProviderConfig:
     api_base_url: str
     connections_url: str = ""
     max_wait: float = 0.0  # seconds of a 429's Retry-After worth waiting out inline
+    deadline: float | None = None  # seconds a whole export may take (None: no limit)
 
     @property
     def configured(self) -> bool:
@@ -73,7 +90,7 @@ def init_app(app: Flask) -> None:
             authorize_url=app.config[f"{prefix}_AUTHORIZE_URL"],
             access_token_url=app.config[f"{prefix}_ACCESS_TOKEN_URL"],
             client_kwargs={
-                "scope": SCOPES[name],
+                "scope": scope_for(name, app.config),
                 "token_endpoint_auth_method": "client_secret_basic",
             },
         )
@@ -99,4 +116,5 @@ def provider_config(provider: str, config=None) -> ProviderConfig:
         api_base_url=config[f"{prefix}_API_BASE_URL"],
         connections_url=config.get(f"{prefix}_CONNECTIONS_URL", ""),
         max_wait=float(config.get("LEDGER_MAX_WAIT_SECONDS") or 0),
+        deadline=float(config.get("LEDGER_EXPORT_DEADLINE_SECONDS") or 0) or None,
     )

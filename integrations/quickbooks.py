@@ -31,9 +31,10 @@ from integrations.ledger_errors import (
     RateLimited,
     ValidationRejected,
 )
+from integrations.transport import READ_TIMEOUT, Deadline, send
 
 PROVIDER = "quickbooks"
-DEFAULT_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = READ_TIMEOUT
 BATCH_LIMIT = 30  # items per batch request (Intuit, 2023)
 PAGE_SIZE = 1000  # the largest MAXRESULTS QuickBooks accepts
 BATCH_REQUEST_ID_MAX = 36
@@ -221,8 +222,10 @@ class QuickBooksClient:
         minor_version: int = 75,
         timeout: float = DEFAULT_TIMEOUT,
         max_wait: float = 0.0,
+        deadline: Deadline | None = None,
     ) -> None:
         self.max_wait = max_wait  # seconds of Retry-After this client may wait out in all
+        self.deadline = deadline or Deadline()
         self.company_url = f"{api_base_url.rstrip('/')}/company/{realm_id}"
         self.realm_id = realm_id
         self.access_token = access_token
@@ -232,7 +235,9 @@ class QuickBooksClient:
         self.last_trace_id: str | None = None
 
     def _send(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        return with_backoff(lambda: self._send_once(method, path, **kwargs), self.max_wait)
+        left = self.deadline.remaining()
+        max_wait = self.max_wait if left is None else min(self.max_wait, max(0.0, left - 2))
+        return with_backoff(lambda: self._send_once(method, path, **kwargs), max_wait)
 
     def _send_once(
         self, method: str, path: str, *, body: Any = None, text: str | None = None,
@@ -247,19 +252,11 @@ class QuickBooksClient:
             data, headers["Content-Type"] = encode_json(body).encode(), "application/json"
         elif text is not None:
             data, headers["Content-Type"] = text.encode(), "application/text"
-        try:
-            response = self.session.request(
-                method, f"{self.company_url}/{path}", params=query, data=data, headers=headers,
-                timeout=self.timeout,
-            )  # fmt: skip
-        except requests.Timeout as error:
-            raise LedgerUnavailable(
-                "QuickBooks did not answer in time", detail=str(error), provider=PROVIDER
-            ) from error
-        except requests.RequestException as error:
-            raise LedgerUnavailable(
-                "QuickBooks could not be reached", detail=str(error), provider=PROVIDER
-            ) from error
+        response = send(
+            self.session, method, f"{self.company_url}/{path}", ledger="QuickBooks Online",
+            provider=PROVIDER, deadline=self.deadline, read_timeout=self.timeout,
+            params=query, data=data, headers=headers,
+        )  # fmt: skip
         self.last_trace_id = response.headers.get("intuit_tid")
         return raise_for_response(response)
 
@@ -314,6 +311,14 @@ class QuickBooksClient:
     def company_info(self) -> dict[str, Any]:
         """The company's CompanyInfo (name, country, address...)."""
         return self._send("GET", f"companyinfo/{self.realm_id}")["CompanyInfo"]
+
+    def preferences(self) -> dict[str, Any]:
+        """The company's Preferences (TaxPrefs, CurrencyPrefs, SalesFormsPrefs...)."""
+        return self._send("GET", "preferences")["Preferences"]
+
+    def list_customers(self) -> list[dict[str, Any]]:
+        """Active customers."""
+        return self.query_all("Customer")
 
     # --- writes --------------------------------------------------------------------------
 

@@ -31,10 +31,14 @@ from integrations.ledger_errors import (
     RateLimited,
     ValidationRejected,
 )
+from integrations.transport import READ_TIMEOUT, Deadline, send
 
 PROVIDER = "xero"
-DEFAULT_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = READ_TIMEOUT
 NAMES_PER_LOOKUP = 20  # contact names OR-ed into one where clause
+NUMBERS_PER_LOOKUP = 50  # invoice numbers per InvoiceNumbers= request
+MAX_ELEMENTS = 50  # invoices or contacts per PUT/POST (Xero's recommendation)
+PAGE_SIZE = 100
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 
 
@@ -239,18 +243,17 @@ def _rejected(body: Mapping[str, Any], common: dict[str, Any]) -> ValidationReje
 
 
 def _call(
-    session: requests.Session, method: str, url: str, timeout: float, **kwargs: Any
+    session: requests.Session,
+    method: str,
+    url: str,
+    timeout: float,
+    deadline: Deadline | None = None,
+    **kwargs: Any,
 ) -> requests.Response:
-    try:
-        response = session.request(method, url, timeout=timeout, **kwargs)
-    except requests.Timeout as error:
-        message = f"Xero did not answer within {timeout:g} s; the request may have been applied"
-        raise LedgerUnavailable(message, "timeout", None, str(error), provider=PROVIDER) from error
-    except requests.RequestException as error:
-        message = "No answer from Xero; the request may or may not have been applied"
-        raise LedgerUnavailable(
-            message, "connection", None, str(error), provider=PROVIDER
-        ) from error
+    response = send(
+        session, method, url, ledger="Xero", provider=PROVIDER, deadline=deadline,
+        read_timeout=timeout, **kwargs,
+    )  # fmt: skip
     if response.status_code >= 400:
         raise error_from_response(response)
     return response
@@ -284,8 +287,10 @@ class XeroClient:
         session: requests.Session | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         max_wait: float = 0.0,
+        deadline: Deadline | None = None,
     ) -> None:
         self.max_wait = max_wait  # seconds of Retry-After this client may wait out in all
+        self.deadline = deadline or Deadline()
         self.api_base_url = api_base_url.rstrip("/")
         self.tenant_id = tenant_id
         self.access_token = access_token
@@ -312,12 +317,15 @@ class XeroClient:
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         url = f"{self.api_base_url}/{path}"
+        left = self.deadline.remaining()
+        max_wait = self.max_wait if left is None else min(self.max_wait, max(0.0, left - 2))
         response = with_backoff(
             lambda: _call(
-                self.session, method, url, self.timeout, params=params, data=data, headers=headers
+                self.session, method, url, self.timeout, self.deadline,
+                params=params, data=data, headers=headers,
             ),
-            self.max_wait,
-        )
+            max_wait,
+        )  # fmt: skip
         parsed = _body(response)
         if not isinstance(parsed, dict):
             raise LedgerUnavailable(
@@ -344,6 +352,29 @@ class XeroClient:
                 if contact.get("Name") in chunk and contact.get("ContactStatus") == "ACTIVE":
                     found.setdefault(contact["Name"], contact)
         return found
+
+    def find_invoices(self, numbers: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Sales invoices (any status) by exact number, 50 numbers a request."""
+        wanted = list(dict.fromkeys(numbers))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), NUMBERS_PER_LOOKUP):
+            chunk = wanted[start : start + NUMBERS_PER_LOOKUP]
+            params = {"InvoiceNumbers": ",".join(chunk), "page": "1"}
+            for invoice in self._list("Invoices", "Invoices", params):
+                if invoice.get("Type") == "ACCREC" and invoice.get("InvoiceNumber") in chunk:
+                    found.setdefault(invoice["InvoiceNumber"], invoice)
+        return found
+
+    def list_contacts(self) -> list[dict[str, Any]]:
+        """Every active contact, page by page (100 a page)."""
+        contacts: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            rows = self._list("Contacts", "Contacts", {"page": str(page)})
+            contacts += [c for c in rows if c.get("ContactStatus", "ACTIVE") == "ACTIVE"]
+            if len(rows) < PAGE_SIZE:
+                return contacts
+            page += 1
 
     def _write(
         self,

@@ -25,8 +25,28 @@ from models import (
 from tests.factories import make_customer
 from tests.fakes.xero_seed import DEFAULT_TENANT_ID
 
-# What each seeded fake offers: (income item / sales account, tax code for our rate, untaxed).
-SEEDED = {Provider.QUICKBOOKS: ("1", "TAX", "NON"), Provider.XERO: ("200", "OUTPUT2", "NONE")}
+# What each seeded fake offers: (income item / sales account, tax code for our 8.25 % rate,
+# untaxed). QuickBooks' US company has one sales tax per invoice: its California code is
+# 8.25 % in the fake's own table; its lines say TAX or NON whatever is mapped for them.
+SEEDED = {Provider.QUICKBOOKS: ("1", "2", "NON"), Provider.XERO: ("200", "OUTPUT2", "NONE")}
+SEEDED_GLOBAL_QBO = ("1", "3", "6")  # a UK company: 20.0% S, Exempt
+RATE = Decimal("8.25")
+INVOICE_TOTAL = Decimal("288.24")  # what make_invoices bills: 180.00 + 99.99 + 8.25 tax
+
+
+def prepare_fake(provider: Provider, fake, tax_model: str = "us") -> None:
+    """Reset ``fake``; a QuickBooks fake becomes a company of ``tax_model`` ("us" or
+    "global")."""
+    fake.reset()
+    if provider == Provider.QUICKBOOKS:
+        fake.configure(tax_model=tax_model)
+
+
+def ledger_invoices(provider: Provider, fake) -> list[dict]:
+    """Every invoice the fake holds, as its API would return it."""
+    if provider == Provider.QUICKBOOKS:
+        return fake.entities("Invoice")
+    return fake.invoices()
 
 
 def fake_settings(provider: Provider, fake) -> dict[str, str]:
@@ -42,6 +62,9 @@ def connect(
         token, tenant = fake.tokens(), fake.realm_id
     else:
         token, tenant = fake.issue_token(), DEFAULT_TENANT_ID
+    model = ""
+    if provider == Provider.QUICKBOOKS:
+        model = fake.store.config.tax_model  # "us" or "global" (no automated sales tax here)
     connection = AccountingConnection(
         provider=provider,
         tenant_id=tenant,
@@ -49,11 +72,12 @@ def connect(
         access_token=token["access_token"],
         refresh_token=token["refresh_token"],
         expires_at=utcnow() + expires_in,
+        tax_model=model,
     )
     db.session.add(connection)
     db.session.flush()
     if mapped:
-        item, tax, untaxed = SEEDED[provider]
+        item, tax, untaxed = SEEDED_GLOBAL_QBO if model == "global" else SEEDED[provider]
         rows = [("item", "default", item), ("tax", "none", untaxed)]
         rows += [("tax", str(rate.id), tax) for rate in db.session.scalars(sa.select(TaxRate))]
         for kind, key, value in rows:
@@ -67,8 +91,8 @@ def connect(
 
 
 def make_invoices(count: int, customers: int = 3) -> list[Invoice]:
-    """``count`` Drafts (USD 289.99 each: 180.00 untaxed + 99.99 with 10 % tax)."""
-    rate = TaxRate(name="Sales", percent=Decimal("10"))
+    """``count`` Drafts (USD 288.24 each: 180.00 untaxed + 99.99 with 8.25 % tax)."""
+    rate = TaxRate(name="Sales", percent=RATE)
     db.session.add(rate)
     db.session.flush()
     people = [make_customer(name=f"Client {n}") for n in range(customers)]
@@ -87,9 +111,9 @@ def make_invoices(count: int, customers: int = 3) -> list[Invoice]:
                         unit_price_minor=12000, amount_minor=18000, position=0),
             InvoiceLine(kind=LineKind.PRODUCT, description="Router", quantity=Decimal(1),
                         unit_price_minor=9999, amount_minor=9999, position=1, tax_rate_id=rate.id,
-                        tax_name="Sales", tax_percent=Decimal(10)),
+                        tax_name="Sales", tax_percent=RATE),
         ]  # fmt: skip
-        invoice.subtotal_minor, invoice.tax_minor, invoice.total_minor = 27999, 1000, 28999
+        invoice.subtotal_minor, invoice.tax_minor, invoice.total_minor = 27999, 825, 28824
         invoices.append(invoice)
     db.session.add_all(invoices)
     db.session.commit()
@@ -149,4 +173,17 @@ def seed_customers(provider: Provider, fake, names: list[str]) -> None:
             fake.env()["XERO_API_BASE_URL"], DEFAULT_TENANT_ID, fake.issue_token()["access_token"]
         )
         payloads = [xero.build_contact_payload(name, None) for name in names]
-        assert all(r.ok for r in client.create_contacts(payloads, "seed-" + str(len(names))))
+        for start in range(0, len(payloads), xero.MAX_ELEMENTS):
+            chunk = payloads[start : start + xero.MAX_ELEMENTS]
+            assert all(r.ok for r in client.create_contacts(chunk, f"seed-{start}-{len(names)}"))
+
+
+def open_currencies(provider: Provider, fake, codes: set[str]) -> None:
+    """Let the ledger take invoices in ``codes`` (multicurrency on; Xero subscribed)."""
+    if provider == Provider.QUICKBOOKS:
+        fake.configure(multicurrency=True)
+        return
+    with fake.state.lock:
+        held = fake.state.tenants[DEFAULT_TENANT_ID].currencies
+        known = {c["Code"] for c in held}
+        held.extend({"Code": c, "Description": c} for c in sorted(codes - known))

@@ -7,6 +7,8 @@ from flask_login import current_user
 from billing.accounting import access_token, connection_for, disconnect, store_connection
 from billing.errors import Conflict
 from billing.ledger_mapping import missing_mappings
+from billing.ledger_tax import detect_tax_model
+from billing.oauth_text import refusal_text
 from blueprints.admin import bp
 from blueprints.forms import ActionForm
 from integrations import quickbooks as qbo
@@ -56,18 +58,20 @@ def accounting_callback(name: str):
     """The ledger sends the admin back here with a code (or an error)."""
     provider = _provider(name)
     if request.args.get("error"):
-        flash(f"{provider.label} did not connect: {request.args['error']}.", "error")
+        flash(refusal_text(provider, request.args["error"], request.args.get("error_description")),
+              "error")  # fmt: skip
         return redirect(url_for("admin.accounting"))
     try:
         token = oauth_client(provider.value).authorize_access_token()
     except OAuthError as error:
-        flash(f"{provider.label} did not connect: {error.description or error.error}.", "error")
+        flash(refusal_text(provider, error.error, error.description), "error")
         return redirect(url_for("admin.accounting"))
     if provider == Provider.QUICKBOOKS:
         # Authlib ignores realmId; QuickBooks sends the company id only here.
         realm = request.args.get("realmId", "")
-        company = _quickbooks_company(realm, token["access_token"])
-        store_connection(provider, realm, company, token, current_user)
+        company, tax_model = _quickbooks_company(realm, token["access_token"])
+        connection = store_connection(provider, realm, company, token, current_user)
+        connection.tax_model = tax_model
         db.session.commit()
         flash(f"QuickBooks Online is connected to {company}.", "success")
         return redirect(url_for("admin.accounting"))
@@ -86,14 +90,20 @@ def accounting_callback(name: str):
     return redirect(url_for("admin.accounting"))
 
 
-def _quickbooks_company(realm: str, token: str) -> str:
-    """The company's name from its CompanyInfo (its id if QuickBooks does not say)."""
+def _quickbooks_company(realm: str, token: str) -> tuple[str, str]:
+    """The company's name (its id if QuickBooks does not say) and its tax model ("" when it
+    could not be read: the first export or the mapping page reads it again)."""
     config = provider_config("quickbooks")
+    client = qbo.QuickBooksClient(config.api_base_url, realm, token)
     try:
-        info = qbo.QuickBooksClient(config.api_base_url, realm, token).company_info()
+        info = client.company_info()
     except LedgerError:
-        return f"Company {realm}"
-    return str(info.get("CompanyName") or f"Company {realm}")
+        return f"Company {realm}", ""
+    try:
+        model = detect_tax_model(info, client.preferences())
+    except LedgerError:
+        model = ""
+    return str(info.get("CompanyName") or f"Company {realm}"), model
 
 
 def _xero_tenants(token: str) -> list[dict]:

@@ -11,11 +11,12 @@ from wtforms import SelectChoice, SelectField
 from billing.accounting import ReconnectNeeded, connection_for
 from billing.ledger_choices import LedgerChoices, ledger_choices
 from billing.ledger_mapping import MappingRow, mapping_rows, mappings_of, save_mappings
+from billing.ledger_tax import LABELS as TAX_MODEL_LABELS
 from blueprints.admin import bp
 from integrations.ledger_errors import LedgerError
 from models import AccountingConnection, LedgerMapping, Provider, db
 
-GROUPS = ("Income", "Taxes", "Contract types", "Rates", "Products")
+GROUPS = ("Income", "Taxes", "Contract types", "Rates", "Products", "Customers")
 
 
 def field_name(key: str) -> str:
@@ -38,6 +39,8 @@ def _form(rows: list[MappingRow], choices: LedgerChoices, connection: Accounting
         blank = "Choose..." if row.required else "Use the default"
         if row.target == "item_code":
             blank = "No item code"
+        elif row.target == "customer":
+            blank = "Find by exact name, or create"
         field = SelectField(
             row.label,
             choices=[SelectChoice(value, text) for value, text in [("", blank), *options]],
@@ -94,6 +97,7 @@ def _page(connection, rows=(), form=None, error: str | None = None):
         form=form,
         error=error,
         customers=sum(1 for key in mapped if key.startswith("customer:")),
+        tax_model=TAX_MODEL_LABELS.get(connection.tax_model, ""),
     )
 
 
@@ -115,7 +119,8 @@ def accounting_mapping(name: str):
     except LedgerError as error:
         message = f"{provider.label} did not list its items and taxes: {error.text}"
         return _page(connection, error=message), 502
-    rows = mapping_rows(provider)
+    db.session.commit()  # a QuickBooks company's tax model, read again with the lists
+    rows = mapping_rows(provider, choices.tax_model)
     form = _form(rows, choices, connection)
     if not form.validate_on_submit():
         return _page(connection, rows, form), 422 if form.is_submitted() else 200

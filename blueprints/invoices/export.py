@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from billing.errors import BillingError
-from billing.export import export_invoices
+from billing.export import export_invoices, forget_ledger_copy
 from blueprints.auth.access import admin_required
 from blueprints.invoices import bp
 from blueprints.main.routes import connected_ledgers
@@ -48,6 +48,22 @@ def export(invoice_id: int):
     """Export one invoice (again: the ledger copy is updated, never duplicated)."""
     invoice = db.get_or_404(Invoice, invoice_id)
     _run([invoice], _provider())
+    return redirect(url_for("invoices.detail", invoice_id=invoice.id))
+
+
+@bp.route("/<int:invoice_id>/export/forget", methods=["POST"])
+@admin_required
+def forget_export(invoice_id: int):
+    """Forget the ledger's copy (voided or deleted there by hand), with a reason."""
+    invoice = db.get_or_404(Invoice, invoice_id)
+    try:
+        forget_ledger_copy(invoice, _provider(), current_user, request.form.get("reason", ""))
+    except BillingError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("The ledger copy is forgotten: exporting again creates a new one.", "success")
     return redirect(url_for("invoices.detail", invoice_id=invoice.id))
 
 

@@ -98,14 +98,20 @@ def _contains(column: Any, text: str) -> sa.ColumnElement[bool]:
     return column.icontains(text, autoescape=True)
 
 
+EXPORT_FILTERS = {
+    "failed": InvoiceExport.state == ExportState.FAILED,
+    "difference": (InvoiceExport.state == ExportState.EXPORTED) & InvoiceExport.total_differs,
+}
+
+
 def filter_export(query: Select, value: str) -> Select | None:
-    """``failed``: invoices whose last export to a ledger failed."""
-    if value != "failed":
+    """``failed``: the last export to a ledger failed; ``difference``: the ledger booked
+    another total than ours."""
+    condition = EXPORT_FILTERS.get(value)
+    if condition is None:
         return None
-    failed = select(InvoiceExport.id).where(
-        InvoiceExport.invoice_id == Invoice.id, InvoiceExport.state == ExportState.FAILED
-    )
-    return query.where(failed.exists())
+    matching = select(InvoiceExport.id).where(InvoiceExport.invoice_id == Invoice.id, condition)
+    return query.where(matching.exists())
 
 
 FILTERS: dict[str, FilterFunction] = {

@@ -9,10 +9,12 @@ from billing.errors import ValidationFailed
 from billing.export import export_invoices
 from models import ExportState, InvoiceStatus, LedgerMapping, Provider, db
 from tests.ledgers import (
+    INVOICE_TOTAL,
     connect,
     fake_settings,
     ledger_totals,
     make_invoices,
+    prepare_fake,
     seed_customers,
 )
 
@@ -21,9 +23,7 @@ from tests.ledgers import (
 def ledger(request, qbo, xero):
     """The provider, its fake (reset), and the app settings pointing at it."""
     fake = qbo if request.param == Provider.QUICKBOOKS else xero
-    fake.reset()
-    if request.param == Provider.QUICKBOOKS:
-        fake.configure(tax_rates={"TAX": Decimal("10")})  # the company's sales tax in QBO
+    prepare_fake(request.param, fake)
     return request.param, fake, fake_settings(request.param, fake)
 
 
@@ -41,7 +41,7 @@ def test_export_a_batch_and_read_it_back_to_the_cent(app, ledger):
     assert all(o.ok for o in outcomes), [o.message for o in outcomes if not o.ok]
     totals = ledger_totals(provider, fake)
     assert len(totals) == 60
-    assert {totals[i.number] for i in invoices} == {Decimal("289.99")}
+    assert {totals[i.number] for i in invoices} == {INVOICE_TOTAL}
     assert all(i.status == InvoiceStatus.EXPORTED for i in invoices)
     assert all(i.exports[0].external_id for i in invoices)
 
@@ -53,12 +53,12 @@ def test_re_export_updates_instead_of_duplicating(app, ledger):
     export_invoices([invoice], provider, None)
     db.session.commit()
     invoice.lines[0].amount_minor, invoice.lines[0].quantity = 24000, Decimal(2)
-    invoice.subtotal_minor, invoice.total_minor = 33999, 34999
+    invoice.subtotal_minor, invoice.total_minor = 33999, 34824
     db.session.commit()
     outcomes = export_invoices([invoice], provider, None)
     db.session.commit()
     assert outcomes[0].ok, outcomes[0].message
-    assert ledger_totals(provider, fake) == {"INV-0001": Decimal("349.99")}
+    assert ledger_totals(provider, fake) == {"INV-0001": Decimal("348.24")}
 
 
 def test_a_lost_response_then_retry_creates_no_duplicate(app, ledger):
@@ -70,7 +70,7 @@ def test_a_lost_response_then_retry_creates_no_duplicate(app, ledger):
     if provider == Provider.QUICKBOOKS:
         fake.drop_next(path=f"/v3/company/{fake.realm_id}/batch")
     else:
-        fake.drop_next(path="/api.xro/2.0/Invoices")
+        fake.drop_next(path="/api.xro/2.0/Invoices", method="PUT")
     failed = export_invoices([second], provider, None)
     db.session.commit()
     assert not failed[0].ok and second.status == InvoiceStatus.DRAFT

@@ -134,8 +134,6 @@ def test_connect_map_and_export_60_invoices_read_back_to_the_cent(
     admin_client, qbo, xero, provider
 ):
     fake = qbo if provider == Provider.QUICKBOOKS else xero
-    if provider == Provider.QUICKBOOKS:
-        fake.configure(tax_rates={"TAX": Decimal("10")})
     invoices = make_invoices(60, customers=4)
     _follow_oauth(admin_client, provider.value)
     item, tax, untaxed = SEEDED[provider]

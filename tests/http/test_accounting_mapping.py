@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from models import Invoice, InvoiceLine, LedgerMapping, LineKind, Provider, db
+from models import AccountingConnection, Invoice, InvoiceLine, LedgerMapping, LineKind, Provider, db
 from tests.factories import make_customer, make_product, make_tax_rate
 from tests.ledgers import connect
 
@@ -109,20 +109,38 @@ def test_xero_export_uses_the_product_account_and_item_code(admin_client, xero):
 
 
 def test_quickbooks_mapping_lists_items_and_tax_codes(admin_client, qbo):
+    """A US company: each of our rates maps to a sales tax code (the invoice's one sales tax);
+    TAX and NON are what lines say by themselves, so they are not offered."""
+    qbo.reset()
     tax = make_tax_rate(name="Sales tax", percent=Decimal("8.25"))
     connect(Provider.QUICKBOOKS, qbo, mapped=False)
     page = admin_client.get("/admin/accounting/quickbooks/mapping").get_data(as_text=True)
     assert "Income item for every line" in page
+    assert "US sales tax: one rate per invoice" in page
     assert '<option value="1">Services</option>' in page
-    assert '<option value="TAX">TAX</option>' in page and '<option value="NON">NON</option>' in page
-    data = {"item__default": "1", f"tax__{tax.id}": "TAX", "tax__none": "NON"}
+    assert '<option value="2">California</option>' in page
+    assert '<option value="4">Combined: Austin</option>' in page
+    assert '<option value="TAX">' not in page and '<option value="NON">' not in page
+    assert "Lines without tax" not in page  # a US line says NON by itself
+    data = {"item__default": "1", f"tax__{tax.id}": "2"}
     saved = admin_client.post("/admin/accounting/quickbooks/mapping", data=data)
     assert saved.status_code == 302
-    assert _mapped() == {
-        "item:default": ("1", "Services"),
-        f"tax:{tax.id}": ("TAX", "TAX"),
-        "tax:none": ("NON", "NON"),
-    }
+    assert _mapped() == {"item:default": ("1", "Services"), f"tax:{tax.id}": ("2", "California")}
+
+
+def test_a_global_quickbooks_company_maps_a_code_per_rate_and_for_untaxed_lines(admin_client, qbo):
+    qbo.reset()
+    qbo.configure(tax_model="global")
+    tax = make_tax_rate(name="VAT", percent=Decimal("20"))
+    connect(Provider.QUICKBOOKS, qbo, mapped=False)
+    page = admin_client.get("/admin/accounting/quickbooks/mapping").get_data(as_text=True)
+    assert "a tax code per line" in page and "Lines without tax" in page
+    assert '<option value="3">20.0% S</option>' in page and '<option value="TAX">' not in page
+    data = {"item__default": "1", f"tax__{tax.id}": "3", "tax__none": "6"}
+    assert admin_client.post("/admin/accounting/quickbooks/mapping", data=data).status_code == 302
+    assert _mapped()["tax:none"] == ("6", "Exempt")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(AccountingConnection.tax_model)) == "global"
 
 
 def test_the_mapping_page_says_when_the_connection_must_be_made_again(admin_client, xero):
