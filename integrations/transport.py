@@ -104,8 +104,9 @@ def send(
         ) from error
     except requests.Timeout as error:
         raise LedgerUnavailable(
-            f"{ledger} timed out after {read:g} s; it may have received the request. Export "
-            "again: what already reached it is found and updated, never duplicated.",
+            f"{ledger} timed out after {max(1, round(read))} s; it may have received the "
+            "request. Export again: what already reached it is found and updated, never "
+            "duplicated.",
             "timeout",
             provider=provider,
         ) from error

@@ -1,6 +1,9 @@
 """Ledger exports: the totals the ledger booked, its status there, the kind of the last error,
 each QuickBooks connection's tax model, and when an invoice was first emailed.
 
+Plain ADD/DROP COLUMN (SQLite has both since 3.35): a batch copy of ``invoices`` would lose its
+expression index on ``length(number)``, which SQLite cannot reflect.
+
 Revision ID: 0006
 Revises: 0005
 """
@@ -13,37 +16,33 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+EXPORT_COLUMNS = [
+    ("error_kind", sa.String(16), ""),
+    ("sent_total_minor", sa.BigInteger(), None),
+    ("ledger_total", sa.BigInteger(), None),  # ScaledDecimal(4)
+    ("ledger_tax", sa.BigInteger(), None),
+    ("ledger_status", sa.String(20), ""),
+    ("total_differs", sa.Boolean(), sa.false()),
+]
+
 
 def upgrade():
-    with op.batch_alter_table("invoices") as batch:
-        batch.add_column(sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True))
-    with op.batch_alter_table("accounting_connections") as batch:
-        batch.add_column(sa.Column("tax_model", sa.String(16), nullable=False, server_default=""))
-    with op.batch_alter_table("invoice_exports") as batch:
-        batch.add_column(sa.Column("error_kind", sa.String(16), nullable=False, server_default=""))
-        batch.add_column(sa.Column("sent_total_minor", sa.BigInteger(), nullable=True))
-        batch.add_column(sa.Column("ledger_total", sa.BigInteger(), nullable=True))
-        batch.add_column(sa.Column("ledger_tax", sa.BigInteger(), nullable=True))
-        batch.add_column(
-            sa.Column("ledger_status", sa.String(20), nullable=False, server_default="")
+    op.add_column("invoices", sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "accounting_connections",
+        sa.Column("tax_model", sa.String(16), nullable=False, server_default=""),
+    )
+    for name, kind, default in EXPORT_COLUMNS:
+        column = (
+            sa.Column(name, kind, nullable=True)
+            if default is None
+            else sa.Column(name, kind, nullable=False, server_default=default)
         )
-        batch.add_column(
-            sa.Column("total_differs", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+        op.add_column("invoice_exports", column)
 
 
 def downgrade():
-    with op.batch_alter_table("invoice_exports") as batch:
-        for name in (
-            "total_differs",
-            "ledger_status",
-            "ledger_tax",
-            "ledger_total",
-            "sent_total_minor",
-            "error_kind",
-        ):
-            batch.drop_column(name)
-    with op.batch_alter_table("accounting_connections") as batch:
-        batch.drop_column("tax_model")
-    with op.batch_alter_table("invoices") as batch:
-        batch.drop_column("sent_at")
+    for name, _, _ in reversed(EXPORT_COLUMNS):
+        op.drop_column("invoice_exports", name)
+    op.drop_column("accounting_connections", "tax_model")
+    op.drop_column("invoices", "sent_at")

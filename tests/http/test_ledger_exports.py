@@ -221,3 +221,42 @@ def test_an_unreachable_ledger_is_said_in_words_and_changes_nothing(admin_client
     assert "Errno" not in page and "Max retries" not in page
     assert _fresh_status(invoice.id) == InvoiceStatus.DRAFT
     assert api_requests(provider, fake) == []
+
+
+def _slow(provider: Provider, fake, seconds: float) -> None:
+    if provider == Provider.QUICKBOOKS:
+        fake.configure(response_delay=seconds)
+    else:
+        fake.config.update({"latency": seconds})
+
+
+def test_an_export_stops_at_its_deadline_and_says_so(admin_client, ledger, app):
+    """The export must end before the web worker is killed: what it could not send in time is
+    left unchanged, with the reason."""
+    provider, fake = ledger
+    (invoice,) = make_invoices(1, customers=1)
+    connect(provider, fake)
+    app.config["LEDGER_EXPORT_DEADLINE_SECONDS"] = 2
+    _slow(provider, fake, 1.5)  # the first look-up takes 1.5 s of the 2
+    page = _export(admin_client, [invoice], provider)
+    assert f"The export ran out of time before this was sent to {provider.label}" in page, _flashes(
+        page
+    )
+    assert "nothing was changed" in page and _fresh_status(invoice.id) == InvoiceStatus.DRAFT
+    assert ledger_invoices(provider, fake) == []
+
+
+def test_a_ledger_that_does_not_answer_in_time_is_a_timeout_not_a_refusal(
+    admin_client, ledger, app
+):
+    provider, fake = ledger
+    (invoice,) = make_invoices(1, customers=1)
+    connect(provider, fake)
+    app.config["LEDGER_EXPORT_DEADLINE_SECONDS"] = 3
+    _slow(provider, fake, 4)
+    page = _export(admin_client, [invoice], provider)
+    assert f"{provider.label} timed out after 3 s; it may have received the request" in page, (
+        _flashes(page)
+    )
+    assert "refused" not in " ".join(_flashes(page))
+    assert _fresh_status(invoice.id) == InvoiceStatus.DRAFT
