@@ -31,7 +31,11 @@ def money(minor: int | None, currency: str) -> str:
 
 def ledger_amount(amount: Decimal | None, currency: str) -> str:
     """An amount as a ledger booked it, every decimal it kept, in the company's locale."""
-    return "" if amount is None else ledger_amount_text(amount, currency, company_locale(current_settings()))
+    return (
+        ""
+        if amount is None
+        else ledger_amount_text(amount, currency, company_locale(current_settings()))
+    )
 
 
 def human_date(value: date | None, fmt: str = "medium") -> str:
