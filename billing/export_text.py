@@ -79,7 +79,7 @@ def outcome_text(invoice: Invoice, export: InvoiceExport, pushed) -> str:
     """The message of a successful export, with the difference if the ledger booked another
     total than ours."""
     name = export.provider.label
-    how = "found in" if pushed.adopted else "exported to"
+    how = "Found in" if pushed.adopted else "Exported to"
     draft = " as a draft (approved once it is sent from here)" if pushed.status == "DRAFT" else ""
     text = f"{how} {name}{draft}, id {pushed.external_id}."
     if export.has_difference:

@@ -187,3 +187,30 @@ def open_currencies(provider: Provider, fake, codes: set[str]) -> None:
         held = fake.state.tenants[DEFAULT_TENANT_ID].currencies
         known = {c["Code"] for c in held}
         held.extend({"Code": c, "Description": c} for c in sorted(codes - known))
+
+
+def seed_foreign_invoice(provider: Provider, fake, number: str, customer: str) -> None:
+    """An invoice typed into the ledger by hand, for another customer, under ``number``."""
+    from integrations import quickbooks, xero
+
+    if provider == Provider.QUICKBOOKS:
+        client = quickbooks.QuickBooksClient(
+            fake.api_base_url, fake.realm_id, fake.tokens()["access_token"]
+        )
+        made = client.create_customer({"DisplayName": customer}, request_id=f"seed-{customer}")
+        lines = [quickbooks.InvoiceLine(item_id="1", unit_price=Decimal(50), tax_code="NON")]
+        payload = quickbooks.build_invoice_payload(
+            customer_id=made["Id"], lines=lines, doc_number=number
+        )
+        client.create_invoice(payload, request_id=f"seed-{number}")
+        return
+    client = xero.XeroClient(
+        fake.env()["XERO_API_BASE_URL"], DEFAULT_TENANT_ID, fake.issue_token()["access_token"]
+    )
+    (contact,) = client.create_contacts([xero.build_contact_payload(customer)], f"seed-{customer}")
+    line = xero.XeroLine("By hand", Decimal(1), Decimal(50), account_code="200", tax_type="NONE")
+    payload = xero.build_invoice_payload(
+        contact_id=contact.id, lines=[line], invoice_number=number, due_date="2026-12-01"
+    )
+    (result,) = client.put_invoices([payload], f"seed-{number}")
+    assert result.ok, result.errors

@@ -123,3 +123,38 @@ def test_access_refused_is_said_and_a_reconnect_clears_it(admin_client, xero):
     page = admin_client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
     assert "The last export to Xero failed" not in page  # (the audit trail keeps it)
     assert "INV-0001" not in admin_client.get("/billing?export=failed").get_data(as_text=True)
+
+
+def test_a_batch_booked_in_the_ledger_cannot_be_deleted_until_its_copy_is_forgotten(
+    admin_client, xero
+):
+    """An approved Xero copy is a receivable: deleting the batch here would leave it behind."""
+    from datetime import date
+
+    from models import InvoiceBatch
+
+    (invoice,) = make_invoices(1, customers=1)
+    batch = InvoiceBatch(name="November", period_start=date(2026, 11, 1),
+                         period_end=date(2026, 11, 30))  # fmt: skip
+    invoice.batch = batch
+    invoice.sent_at = invoice.created_at  # the client has it: Xero approves it
+    db.session.commit()
+    connect(XERO, xero)
+    _export(admin_client, invoice)
+    refused = admin_client.post(f"/batches/{batch.id}/delete")
+    assert refused.status_code == 409
+    assert "INV-0001 (Xero) is booked as a receivable in the ledger" in refused.get_data(
+        as_text=True
+    )
+    without_reason = admin_client.post(
+        f"/invoices/{invoice.id}/export/forget", data={"to": "xero", "reason": " "}
+    )
+    page = admin_client.get(without_reason.location).get_data(as_text=True)
+    assert "Say why" in page
+    forgotten = admin_client.post(
+        f"/invoices/{invoice.id}/export/forget",
+        data={"to": "xero", "reason": "Voided in Xero on 3 Dec"},
+    )
+    page = admin_client.get(forgotten.location).get_data(as_text=True)
+    assert "The ledger copy is forgotten" in page and "Voided in Xero on 3 Dec" in page
+    assert admin_client.post(f"/batches/{batch.id}/delete").status_code == 302
