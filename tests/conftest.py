@@ -253,3 +253,14 @@ def xero():
 
     with FakeXero() as fake:
         yield fake
+
+
+@pytest.fixture
+def ledgers_agree(app, qbo, xero):
+    """After the test: every export recorded is in its fake at the total we recorded, equal
+    to ours unless recorded as a difference (see ``tests.ledgers.assert_ledgers_agree``)."""
+    yield
+    from models import Provider
+    from tests.ledgers import assert_ledgers_agree
+
+    assert_ledgers_agree({Provider.QUICKBOOKS: qbo, Provider.XERO: xero})

@@ -214,3 +214,32 @@ def seed_foreign_invoice(provider: Provider, fake, number: str, customer: str) -
     )
     (result,) = client.put_invoices([payload], f"seed-{number}")
     assert result.ok, result.errors
+
+
+def assert_ledgers_agree(fakes: dict[Provider, object]) -> int:
+    """Every invoice recorded as exported is in its fake with the total we recorded, and that
+    total is ours unless the export was recorded as "with a difference". Returns how many
+    exports were checked."""
+    from models import ExportState, InvoiceExport
+
+    db.session.expire_all()
+    checked = 0
+    exports = db.session.scalars(
+        sa.select(InvoiceExport).where(InvoiceExport.state == ExportState.EXPORTED)
+    ).all()
+    totals = {provider: ledger_totals(provider, fake) for provider, fake in fakes.items()}
+    for export in exports:
+        invoice = export.invoice
+        booked = totals[export.provider].get(invoice.number)
+        assert booked is not None, f"{invoice.number} is not in {export.provider.label}"
+        assert booked == export.ledger_total, (invoice.number, booked, export.ledger_total)
+        ours = Decimal(invoice.total_minor).scaleb(-_precision(invoice.currency))
+        assert (booked != ours) == export.total_differs, (invoice.number, booked, ours)
+        checked += 1
+    return checked
+
+
+def _precision(currency: str) -> int:
+    from billing.money import precision
+
+    return precision(currency)

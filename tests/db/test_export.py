@@ -18,6 +18,8 @@ from tests.ledgers import (
     seed_customers,
 )
 
+pytestmark = pytest.mark.usefixtures("ledgers_agree")
+
 
 @pytest.fixture(params=[Provider.QUICKBOOKS, Provider.XERO])
 def ledger(request, qbo, xero):

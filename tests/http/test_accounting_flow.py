@@ -19,6 +19,8 @@ from models import (
 from tests.factories import make_customer
 from tests.ledgers import SEEDED, connect, ledger_totals, make_invoices
 
+pytestmark = pytest.mark.usefixtures("ledgers_agree")
+
 
 @pytest.fixture
 def app_config(xero, qbo):
@@ -109,7 +111,7 @@ def test_cli_export(app, runner, xero):
     connect(Provider.XERO, xero)
     result = runner.invoke(args=["invoices", "export", "INV-0001", "--to", "xero"])
     assert result.exit_code == 0, result.output
-    assert "exported to Xero" in result.output
+    assert "Exported to Xero" in result.output
     missing = runner.invoke(args=["invoices", "export", "INV-0001", "--to", "quickbooks"])
     assert missing.exit_code == 1 and "Connect QuickBooks Online" in missing.output
 

@@ -11,6 +11,8 @@ from models import AccountingConnection, Invoice, InvoiceLine, LedgerMapping, Li
 from tests.factories import make_customer, make_product, make_tax_rate
 from tests.ledgers import connect
 
+pytestmark = pytest.mark.usefixtures("ledgers_agree")
+
 
 @pytest.fixture
 def app_config(qbo, xero):

@@ -19,6 +19,8 @@ from tests.ledgers import (
     revoke_at_ledger,
 )
 
+pytestmark = pytest.mark.usefixtures("ledgers_agree")
+
 
 @pytest.fixture(params=[Provider.QUICKBOOKS, Provider.XERO], ids=["quickbooks", "xero"])
 def ledger(request, qbo, xero):

@@ -35,6 +35,8 @@ from tests.ledgers import (
     seed_foreign_invoice,
 )
 
+pytestmark = pytest.mark.usefixtures("ledgers_agree")
+
 
 @pytest.fixture(params=[Provider.QUICKBOOKS, Provider.XERO], ids=["quickbooks", "xero"])
 def ledger(request, qbo, xero):

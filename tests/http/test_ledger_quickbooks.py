@@ -30,6 +30,8 @@ from tests.ledgers import (
     prepare_fake,
 )
 
+pytestmark = pytest.mark.usefixtures("ledgers_agree")
+
 QBO = Provider.QUICKBOOKS
 
 

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from models import AccountingConnection, ExportState, InvoiceExport, Provider, db
 from tests.ledgers import INVOICE_TOTAL, connect, ledger_totals, make_invoices
 
+pytestmark = pytest.mark.usefixtures("ledgers_agree")
+
 XERO = Provider.XERO
 
 
