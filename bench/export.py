@@ -5,10 +5,11 @@ each run starts from an empty ledger (every customer must be created) and is rol
 so each run exports the same invoices the same way.
 
 The minimum is what the providers' batch forms allow: QuickBooks, one customer query per 100
-names (a query answers 100 rows unless told otherwise), the new customers and then the invoices
-30 per batch request; Xero, one contact query, one request creating the new contacts, one
-carrying every invoice. The issue's bound (the target) is the minimum of the invoices plus the
-customers that had to be created.
+names (a query answers 100 rows unless told otherwise), one invoice look-up by number per 100,
+the new customers and then the invoices 30 per batch request; Xero, one contact query, one
+request creating up to 50 new contacts, and per 50 invoices one look-up by number and one
+request carrying them (Xero recommends at most 50 elements a request). The target is the
+invoices' look-ups and requests plus the customers that had to be created.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ INVOICES = 200
 RUNS = 3
 QBO_BATCH = 30
 QBO_NAMES_PER_QUERY = 100
+XERO_PER_REQUEST = 50
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,11 @@ def _minimum(provider, invoices: int, customers: int) -> int:
     if provider == Provider.QUICKBOOKS:
         return (
             math.ceil(customers / QBO_NAMES_PER_QUERY)
+            + math.ceil(invoices / QBO_NAMES_PER_QUERY)
             + math.ceil(customers / QBO_BATCH)
             + math.ceil(invoices / QBO_BATCH)
         )
-    return 1 + 1 + 1
+    return 1 + math.ceil(customers / XERO_PER_REQUEST) + 2 * math.ceil(invoices / XERO_PER_REQUEST)
 
 
 def _target(provider, invoices: int, customers: int) -> int:
@@ -65,7 +68,7 @@ def _target(provider, invoices: int, customers: int) -> int:
     # request), then sends them (30 a QuickBooks batch, 50 a Xero request).
     if provider == Provider.QUICKBOOKS:
         return math.ceil(invoices / QBO_BATCH) + math.ceil(invoices / 100) + customers
-    return 2 * math.ceil(invoices / 50) + customers
+    return 2 * math.ceil(invoices / XERO_PER_REQUEST) + customers
 
 
 def _connect(provider, fake):

@@ -207,10 +207,12 @@ def export_section(figures: dict) -> Section:
         )  # fmt: skip
         section.notes += [f"{ledger}: {failure}" for failure in fig.failures]
     section.notes.append(
-        "Minimum: QuickBooks, one customer query per 100 names (`DisplayName IN (...)`), then "
-        "batch requests of 30 creating the new customers and carrying the invoices; Xero, one "
-        "contact query, one request creating the new contacts, one carrying every invoice. Our "
-        "Xero look-up puts 20 names in a request (a `where` clause travels in the URL)."
+        "Minimum: QuickBooks, one customer query per 100 names (`DisplayName IN (...)`) and one "
+        "invoice look-up by number per 100 (`DocNumber IN (...)`), then batch requests of 30 "
+        "creating the new customers and carrying the invoices; Xero, one contact query, one "
+        "request per 50 new contacts, and per 50 invoices one look-up by number "
+        "(`InvoiceNumbers=`) and one request carrying them. Our Xero contact look-up puts 20 "
+        "names in a request (a `where` clause travels in the URL)."
     )
     return section
 

@@ -48,6 +48,9 @@ def test_connect_xero_and_quickbooks_through_the_redirect_flow(admin_client, xer
     assert "Xero is connected to" in page
     page = _follow_oauth(admin_client, "quickbooks")
     assert "QuickBooks Online is connected to Sandbox Company_US_1" in page
+    models = dict(db.session.execute(sa.select(AccountingConnection.provider,
+                                               AccountingConnection.tax_model)).all())  # fmt: skip
+    assert models[Provider.QUICKBOOKS] == "us"  # read from CompanyInfo and Preferences
     connections = db.session.scalars(sa.select(AccountingConnection)).all()
     assert {c.provider for c in connections} == {Provider.XERO, Provider.QUICKBOOKS}
     raw = db.session.execute(sa.text("SELECT refresh_token FROM accounting_connections")).all()

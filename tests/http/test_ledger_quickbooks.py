@@ -245,3 +245,21 @@ def test_a_throttle_asking_for_a_minute_fails_clearly_and_changes_nothing(admin_
         page
     )
     assert "Nothing was changed" in page and ledger_invoices(QBO, qbo) == []
+
+
+def test_automated_sales_tax_is_detected_at_export_and_its_figure_compared(admin_client, qbo):
+    """A connection made before the tax model was known: the first export reads it. With
+    automated sales tax QuickBooks works the tax out itself; no tax code is mapped or sent."""
+    qbo.configure(automated_sales_tax=True)  # QuickBooks charges its own 8.875 %
+    (invoice,) = make_invoices(1, customers=1)
+    connection = connect(QBO, qbo, mapped=False)
+    connection.tax_model = ""
+    _map(connection, {})
+    page = _export(admin_client, [invoice])
+    assert "1 invoice(s) exported to QuickBooks Online" in page, page
+    db.session.expire_all()
+    assert db.session.get(AccountingConnection, connection.id).tax_model == "us_ast"
+    (copy,) = ledger_invoices(QBO, qbo)
+    assert "TxnTaxCodeRef" not in copy["TxnTaxDetail"]
+    assert ledger_totals(QBO, qbo) == {"INV-0001": Decimal("288.86")}  # 99.99 x 8.875 %
+    assert _export_of(invoice.id).has_difference
