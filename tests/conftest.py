@@ -255,6 +255,18 @@ def xero():
         yield fake
 
 
+@pytest.fixture(params=["quickbooks", "xero"])
+def ledger(request, qbo, xero):
+    """``(provider, fake)`` for each ledger, the fake reset (QuickBooks: a US company)."""
+    from models import Provider
+    from tests.ledgers import prepare_fake
+
+    provider = Provider(request.param)
+    fake = qbo if provider == Provider.QUICKBOOKS else xero
+    prepare_fake(provider, fake)
+    return provider, fake
+
+
 @pytest.fixture
 def ledgers_agree(app, qbo, xero):
     """After the test: every export recorded is in its fake at the total we recorded, equal

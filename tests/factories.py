@@ -17,6 +17,7 @@ from models import (
     ContractType,
     Customer,
     Expense,
+    Invoice,
     Product,
     Rate,
     Role,
@@ -119,3 +120,23 @@ __all__ = [
     "make_user",
     "User",
 ]
+
+
+def make_invoice(customer: Customer | None = None, lines=(), **fields: Any) -> Invoice:
+    """A Draft of ``customer`` (a new one if not given) in its currency, issued on 1 Nov 2026;
+    subtotal and total are the lines' amounts unless given (tax is the caller's)."""
+    customer = customer or make_customer()
+    lines = list(lines)
+    amount = sum(line.amount_minor for line in lines)
+    values = dict(
+        number=f"INV-{9000 + next(_seq)}",
+        customer=customer,
+        issue_date=date(2026, 11, 1),
+        due_date=date(2026, 12, 1),
+        currency=customer.currency,
+        bill_to_name=customer.name,
+        lines=lines,
+        subtotal_minor=amount,
+        total_minor=amount,
+    )
+    return _save(Invoice(**{**values, **fields}))

@@ -15,19 +15,10 @@ from tests.ledgers import (
     fake_settings,
     ledger_totals,
     make_invoices,
-    prepare_fake,
     revoke_at_ledger,
 )
 
 pytestmark = pytest.mark.usefixtures("ledgers_agree")
-
-
-@pytest.fixture(params=[Provider.QUICKBOOKS, Provider.XERO], ids=["quickbooks", "xero"])
-def ledger(request, qbo, xero):
-    """The provider and its fake, reset; QuickBooks gets a 10 % sales tax code."""
-    fake = qbo if request.param == Provider.QUICKBOOKS else xero
-    prepare_fake(request.param, fake)
-    return request.param, fake
 
 
 @pytest.fixture

@@ -4,14 +4,12 @@ rules (issue: ledger exports that work against the real QuickBooks Online and Xe
 Every export ends with our total compared with the total the fake computed on its own.
 """
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
 from models import (
-    Customer,
     ExportState,
     Invoice,
     InvoiceExport,
@@ -21,7 +19,7 @@ from models import (
     Provider,
     db,
 )
-from tests.factories import make_customer
+from tests.factories import make_customer, make_invoice
 from tests.ledgers import (
     INVOICE_TOTAL,
     api_requests,
@@ -31,19 +29,10 @@ from tests.ledgers import (
     ledger_totals,
     make_invoices,
     open_currencies,
-    prepare_fake,
     seed_foreign_invoice,
 )
 
 pytestmark = pytest.mark.usefixtures("ledgers_agree")
-
-
-@pytest.fixture(params=[Provider.QUICKBOOKS, Provider.XERO], ids=["quickbooks", "xero"])
-def ledger(request, qbo, xero):
-    """The provider and its fake, reset and ready for ``make_invoices``' tax rate."""
-    fake = qbo if request.param == Provider.QUICKBOOKS else xero
-    prepare_fake(request.param, fake)
-    return request.param, fake
 
 
 @pytest.fixture
@@ -77,25 +66,11 @@ def _one_line_invoice(number: str, currency: str, quantity: str, price_minor: in
     """A Draft with one untaxed line of ``quantity`` x price, amount rounded to the currency."""
     from billing.money import from_minor, to_minor
 
-    customer = db.session.scalar(sa.select(Customer).where(Customer.currency == currency))
-    customer = customer or make_customer(name=f"Client {currency}", currency=currency)
     amount = to_minor(Decimal(quantity) * from_minor(price_minor, currency), currency)
-    invoice = Invoice(
-        number=number,
-        customer=customer,
-        issue_date=date(2026, 11, 1),
-        due_date=date(2026, 12, 1),
-        currency=currency,
-        bill_to_name=customer.name,
-    )
-    invoice.lines = [
-        InvoiceLine(kind=LineKind.TIME, description="Labour", quantity=Decimal(quantity),
-                    unit_price_minor=price_minor, amount_minor=amount, position=0)
-    ]  # fmt: skip
-    invoice.subtotal_minor = invoice.total_minor = amount
-    db.session.add(invoice)
-    db.session.commit()
-    return invoice
+    line = InvoiceLine(kind=LineKind.TIME, description="Labour", quantity=Decimal(quantity),
+                       unit_price_minor=price_minor, amount_minor=amount, position=0)  # fmt: skip
+    customer = make_customer(name=f"Client {currency}", currency=currency)
+    return make_invoice(customer, [line], number=number)
 
 
 LINES = [  # (currency, quantity, unit price in minor units, the amount we bill)

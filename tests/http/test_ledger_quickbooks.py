@@ -1,12 +1,12 @@
 """Through the app's routes, against the QuickBooks fake: the US and global tax models, edits
 made in QuickBooks, names it refuses, and totals it books differently from ours."""
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from billing.money import div_half_up
 from models import (
     AccountingConnection,
     ExportState,
@@ -19,7 +19,7 @@ from models import (
     TaxRate,
     db,
 )
-from tests.factories import make_customer
+from tests.factories import make_customer, make_invoice
 from tests.ledgers import (
     INVOICE_TOTAL,
     api_requests,
@@ -54,29 +54,16 @@ def _export_of(invoice_id: int) -> InvoiceExport | None:
 
 
 def _two_rate_invoice(state: TaxRate, city: TaxRate) -> Invoice:
-    """USD 100.00 at the state rate and 100.00 at the city rate; our tax once per rate."""
-    customer = make_customer(name="Austin Dental")
-    invoice = Invoice(
-        number="INV-0100",
-        customer=customer,
-        issue_date=date(2026, 11, 1),
-        due_date=date(2026, 12, 1),
-        currency="USD",
-        bill_to_name=customer.name,
-    )
-    invoice.lines = [
-        InvoiceLine(kind=LineKind.PRODUCT, description="Laptop", quantity=Decimal(1),
-                    unit_price_minor=10000, amount_minor=10000, position=0, tax_rate_id=state.id,
-                    tax_name=state.name, tax_percent=state.percent),
-        InvoiceLine(kind=LineKind.PRODUCT, description="Dock", quantity=Decimal(1),
-                    unit_price_minor=10000, amount_minor=10000, position=1, tax_rate_id=city.id,
-                    tax_name=city.name, tax_percent=city.percent),
+    """USD 100.00 at each rate; our tax once per rate."""
+    lines = [
+        InvoiceLine(kind=LineKind.PRODUCT, description=name, quantity=Decimal(1),
+                    unit_price_minor=10000, amount_minor=10000, position=n, tax_rate_id=rate.id,
+                    tax_name=rate.name, tax_percent=rate.percent)
+        for n, (name, rate) in enumerate([("Laptop", state), ("Dock", city)])
     ]  # fmt: skip
-    tax = 625 + 200
-    invoice.subtotal_minor, invoice.tax_minor, invoice.total_minor = 20000, tax, 20000 + tax
-    db.session.add(invoice)
-    db.session.commit()
-    return invoice
+    tax = sum(div_half_up(10000 * int(rate.percent * 100), 10000) for rate in (state, city))
+    customer = make_customer(name="Austin Dental")
+    return make_invoice(customer, lines, number="INV-0100", tax_minor=tax, total_minor=20000 + tax)
 
 
 def _rates() -> tuple[TaxRate, TaxRate]:
@@ -131,8 +118,6 @@ def test_global_company_two_rates_keep_a_code_per_line(admin_client, qbo):
     db.session.add_all([standard, reduced])
     db.session.commit()
     invoice = _two_rate_invoice(standard, reduced)
-    invoice.tax_minor, invoice.total_minor = 2000 + 500, 22500
-    db.session.commit()
     _map(connect(QBO, qbo, mapped=False), {standard.id: "3", reduced.id: "4"}, untaxed="6")
     page = _export(admin_client, [invoice])
     assert "1 invoice(s) exported to QuickBooks Online" in page
@@ -159,26 +144,10 @@ def test_a_difference_is_shown_on_the_invoice_and_listed_on_the_billing_page(adm
     )
     listed = admin_client.get("/billing?export=difference").get_data(as_text=True)
     assert "INV-0001" in listed
-    other = make_invoices_extra()
+    other = make_invoice(number="INV-0900")  # never exported
     assert other.number not in admin_client.get("/billing?export=difference").get_data(as_text=True)
     connection_id = connection.id
     assert db.session.get(AccountingConnection, connection_id).tax_model == "us"
-
-
-def make_invoices_extra() -> Invoice:
-    """A second, never exported Draft (for the filter's negative)."""
-    customer = make_customer(name="Not exported")
-    invoice = Invoice(
-        number="INV-0900",
-        customer=customer,
-        issue_date=date(2026, 11, 1),
-        due_date=date(2026, 12, 1),
-        currency="USD",
-        bill_to_name=customer.name,
-    )
-    db.session.add(invoice)
-    db.session.commit()
-    return invoice
 
 
 def test_an_edit_in_quickbooks_does_not_make_re_exports_fail_and_is_kept(admin_client, qbo):
