@@ -47,6 +47,24 @@ class ExportOutcome:
     invoice: Invoice
     ok: bool
     message: str
+    difference: bool = False  # exported, but the ledger booked another total
+
+
+def outcome_messages(
+    outcomes: list[ExportOutcome], provider: Provider, limit: int = 10
+) -> list[tuple[str, str]]:
+    """``(message, category)`` to show after an export: how many went, then each failure or
+    difference (at most ``limit``), so a difference is never hidden in a count."""
+    done = [o for o in outcomes if o.ok]
+    messages = []
+    if done:
+        messages.append((f"{len(done)} invoice(s) exported to {provider.label}.", "success"))
+    notable = [o for o in outcomes if not o.ok or o.difference]
+    messages += [(o.message, "error") for o in notable[:limit]]
+    if len(notable) > limit:
+        messages.append((f"... and {len(notable) - limit} more: see the Billing page's Export "
+                         "filter.", "error"))  # fmt: skip
+    return messages
 
 
 def open_ledger(provider: Provider) -> Ledger:
@@ -64,10 +82,13 @@ def open_ledger(provider: Provider) -> Ledger:
         config, connection, access_token(connection, config), Deadline(config.deadline)
     )
     if provider == Provider.QUICKBOOKS and not connection.tax_model:
-        connection.tax_model = ledger.with_one_refresh(
-            lambda it: detect_tax_model(it.client().company_info(), it.client().preferences())
-        )
+        connection.tax_model = ledger.with_one_refresh(_read_tax_model)
     return ledger
+
+
+def _read_tax_model(ledger: Ledger) -> str:
+    client = ledger.client()
+    return detect_tax_model(client.company_info(), client.preferences())
 
 
 def export_invoices(invoices: list[Invoice], provider: Provider, user: User | None):
@@ -232,7 +253,7 @@ def _record(invoice: Invoice, provider: Provider, result, key: str, user) -> Exp
             "our_total_minor": invoice.total_minor,
         },
     )
-    return ExportOutcome(invoice, True, f"{invoice.number}: {message}")
+    return ExportOutcome(invoice, True, f"{invoice.number}: {message}", export.has_difference)
 
 
 def _exact(value: Decimal | None) -> Decimal | None:

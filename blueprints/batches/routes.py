@@ -77,7 +77,7 @@ def create():
 
 def _export_to_connected_ledgers(batch: InvoiceBatch) -> None:
     """A saved batch goes to each connected ledger at once; failures stay on the invoices."""
-    from billing.export import export_invoices
+    from billing.export import export_invoices, outcome_messages
     from blueprints.main.routes import connected_ledgers
 
     for provider in connected_ledgers():
@@ -88,11 +88,8 @@ def _export_to_connected_ledgers(batch: InvoiceBatch) -> None:
             flash(f"Not exported to {provider.label}: {error}", "error")
             continue
         db.session.commit()
-        failed = [o.message for o in outcomes if not o.ok]
-        done = len(outcomes) - len(failed)
-        flash(f"{done} invoice(s) exported to {provider.label}.", "success")
-        for message in failed[:10]:
-            flash(message, "error")
+        for message, category in outcome_messages(outcomes, provider):
+            flash(message, category)
 
 
 @bp.route("")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from billing.errors import BillingError
-from billing.export import export_invoices, forget_ledger_copy
+from billing.export import export_invoices, forget_ledger_copy, outcome_messages
 from blueprints.auth.access import admin_required
 from blueprints.invoices import bp
 from blueprints.main.routes import connected_ledgers
@@ -34,12 +34,8 @@ def _run(invoices: list[Invoice], provider: Provider) -> None:
         flash(str(error), "error")
         return
     db.session.commit()
-    done = [o for o in outcomes if o.ok]
-    if done:
-        flash(f"{len(done)} invoice(s) exported to {provider.label}.", "success")
-    for outcome in outcomes:
-        if not outcome.ok:
-            flash(outcome.message, "error")
+    for message, category in outcome_messages(outcomes, provider, limit=len(outcomes)):
+        flash(message, category)
 
 
 @bp.route("/<int:invoice_id>/export", methods=["POST"])

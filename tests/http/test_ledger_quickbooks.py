@@ -135,7 +135,9 @@ def test_a_difference_is_shown_on_the_invoice_and_listed_on_the_billing_page(adm
     rate = db.session.scalar(taxes.where(LedgerMapping.local_key != "none"))
     rate.external_id = "3"  # Travis County, 2 %: QuickBooks charges 2.00 where we charge 8.25
     db.session.commit()
-    _export(admin_client, [invoice])
+    flashed = _export(admin_client, [invoice])  # the count does not hide it
+    assert "INV-0001: Exported to QuickBooks Online" in flashed
+    assert "Exported with a difference: QuickBooks Online booked $281.99" in flashed
     page = admin_client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
     assert "Exported with a difference" in page
     said = " ".join(page.split())  # QuickBooks charged 2 % of 99.99: 2.00, we 8.25
