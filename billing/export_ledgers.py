@@ -7,6 +7,7 @@ request fails only its own invoices. The ledgers themselves are in ``export_qbo`
 """
 
 import hashlib
+import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,13 @@ def body_key(provider: Provider, invoice_id: int, payload: dict) -> str:
 def group_key(*parts: str) -> str:
     """One key for a request that carries several bodies (24 characters)."""
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+
+
+def creation_key(kind: str, names) -> str:
+    """The key of a request creating customers: new for every export. Customers are looked up
+    by name first, so a lost answer cannot make a second one; and a refusal fixed in the
+    ledger (a vendor renamed there) must not be replayed to the next export."""
+    return group_key(kind, secrets.token_hex(8), *sorted(names))
 
 
 def _exact(value: Decimal, places: int) -> bool:

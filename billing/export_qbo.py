@@ -16,6 +16,7 @@ from billing.export_ledgers import (
     Pushed,
     body_key,
     chunked,
+    creation_key,
     group_key,
     line_figures,
     send_in_chunks,
@@ -101,7 +102,7 @@ class QuickBooksLedger(Ledger):
 
     @staticmethod
     def _create_customers(client, chunk) -> dict[int, Outcome]:
-        key = group_key("c", *sorted(item["Customer"]["DisplayName"] for item in chunk))
+        key = creation_key("c", (item["Customer"]["DisplayName"] for item in chunk))
         results = client.batch(chunk, request_id=key)
         return {
             int(item["bId"][1:]): (

@@ -20,6 +20,7 @@ from billing.export_ledgers import (
     allocated_tax,
     body_key,
     chunked,
+    creation_key,
     group_key,
     line_figures,
 )
@@ -67,7 +68,7 @@ class XeroLedger(Ledger):
                 xero.build_contact_payload(c.name, c.email_list[0] if c.email_list else None)
                 for c in chunk
             ]
-            key = group_key("contacts", *sorted(c.name for c in chunk))
+            key = creation_key("contacts", (c.name for c in chunk))
             results = client.create_contacts(payloads, key)
             return {
                 c.id: Pushed(r.id) if r.ok else _rejected(r.errors)

@@ -234,3 +234,14 @@ def test_automated_sales_tax_is_detected_at_export_and_its_figure_compared(admin
     assert "TxnTaxCodeRef" not in copy["TxnTaxDetail"]
     assert ledger_totals(QBO, qbo) == {"INV-0001": Decimal("288.86")}  # 99.99 x 8.875 %
     assert _export_of(invoice.id).has_difference
+
+
+def test_a_name_freed_in_quickbooks_is_not_met_by_a_replayed_refusal(admin_client, qbo):
+    (invoice,) = make_invoices(1, customers=1)
+    connect(QBO, qbo)
+    vendor = qbo.add_name("Vendor", "Client 0")
+    assert "unique across all three" in _export(admin_client, [invoice])
+    qbo.edit_in_ledger("Vendor", vendor["Id"], DisplayName="Client 0 (supplier)")
+    page = _export(admin_client, [invoice])
+    assert "1 invoice(s) exported to QuickBooks Online" in page
+    assert ledger_totals(QBO, qbo) == {"INV-0001": INVOICE_TOTAL}
