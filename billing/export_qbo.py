@@ -215,6 +215,8 @@ class QuickBooksLedger(Ledger):
             due_date=invoice.due_date,
             currency=invoice.currency,
         )
+        # No TxnTaxDetail.TotalTax of ours: whether QuickBooks honours one is not documented,
+        # so (the safer reading) it computes its own and we compare it with ours afterwards.
         code = us_invoice_code(invoice, mapper.mapping, model)
         if code:
             payload["TxnTaxDetail"] = {"TxnTaxCodeRef": {"value": code}}

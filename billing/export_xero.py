@@ -134,6 +134,8 @@ class XeroLedger(Ledger):
 
     @staticmethod
     def _payload(invoice, contact: str, mapper: LineMapper, invoice_id, status: str) -> dict:
+        # Xero documents a line's TaxAmount as overridable; its answer's Total is compared with
+        # ours all the same, in case it ever recomputes.
         shares = allocated_tax(invoice)
         lines = []
         for line in invoice.lines:
