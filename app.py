@@ -65,6 +65,8 @@ ENV_SETTINGS = {
     "XERO_EXPORT_STATUS": (str, "draft_until_sent"),
     # How long an inline export may wait when a ledger answers 429 with Retry-After.
     "LEDGER_MAX_WAIT_SECONDS": (float, 10.0),
+    # Pretend today is this ISO date (demos, tests); empty: the server's own date.
+    "BILLING_TODAY": (str, ""),
     # The most an export may take in all: below the web worker's timeout (gunicorn: 30 s by
     # default, see the README), so a slow ledger fails the rest clearly instead of a killed worker.
     "LEDGER_EXPORT_DEADLINE_SECONDS": (float, 25.0),

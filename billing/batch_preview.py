@@ -14,7 +14,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from billing.charges import BlockState, ContractBill, ContractWork
 from billing.lines import Totals, totals
-from billing.periods import RECURRING, Period, period_containing, periods_ending_within
+from billing.period_order import PeriodPlan, month_label, plan_periods
+from billing.periods import RECURRING, Period, period_containing
 from billing.rules import bill_contract
 from models import (
     BillingPeriod,
@@ -67,6 +68,7 @@ class ContractPreview:
     tickets: list[Ticket]
     periods: list[Period] = field(default_factory=list)
     locked_reason: str | None = None
+    catch_up: list[Period] = field(default_factory=list)  # earlier periods billed with these
     excluded: bool = False
     bill: ContractBill | None = None
     totals: Totals | None = None
@@ -232,29 +234,33 @@ def _block_states(contracts: list[Contract]) -> dict[int, BlockState]:
 
 def periods_to_charge(
     contract: Contract, request: BatchRequest, charged: set[date], open_tickets: int, today: date
-) -> tuple[list[Period], str | None]:
-    """The periods ``contract`` charges in this batch, or the reason it is locked."""
+) -> PeriodPlan:
+    """The periods ``contract`` charges in this batch (see :mod:`billing.period_order`), or
+    the reason it is locked."""
     kind = contract.billing_period
     if kind == BillingPeriod.ON_DEMAND:
-        return [], None
+        return PeriodPlan()
     if kind == BillingPeriod.ONCE:
         if contract.start_date in charged:
-            return [], "A project is billed once, and this one has been."
+            return PeriodPlan(reason="A project is billed once, and this one has been.")
         if open_tickets:
-            return [], f"A project is billed once: {open_tickets} of its tickets are still open."
-        return [Period(contract.start_date, max(contract.start_date, request.end))], None
-    periods = [
-        p
-        for p in periods_ending_within(kind, request.start, request.end)
-        if p.clip(contract.start_date, contract.end_date)
-    ]
-    if not periods:
-        current = period_containing(kind, request.end)
-        return [], f"Its {kind.value} period {current.label()} ends after this batch."
-    unfinished = [p for p in periods if p.end > today]
-    if unfinished:
-        return [], f"Its {kind.value} period {unfinished[0].label()} has not ended yet."
-    return [p for p in periods if p.start not in charged], None
+            return PeriodPlan(
+                reason=f"A project is billed once: {open_tickets} of its tickets are still open."
+            )
+        return PeriodPlan([Period(contract.start_date, max(contract.start_date, request.end))])
+    return plan_periods(
+        contract, request.start, request.end, charged, today, ordered=_recurs(contract)
+    )
+
+
+def _waiting_block(contract: Contract, charged: set[date]) -> str:
+    """Why a block contract's late work waits: its use is charged with a period's block."""
+    last = period_containing(contract.billing_period, max(charged))
+    following = period_containing(contract.billing_period, last.end + timedelta(days=1))
+    return (
+        f"Its work dated in periods already billed waits for the next period to bill, "
+        f"{month_label(following)}: a block's use is charged with a period."
+    )
 
 
 def _apply_included(request: BatchRequest, contracts, tickets: dict[int, list[Ticket]]) -> None:
@@ -294,18 +300,17 @@ def build_preview(request: BatchRequest, today: date) -> BatchPreview:
         _apply_included(request, contracts, tickets)
     previews = []
     for contract in contracts:
-        periods, reason = periods_to_charge(
-            contract,
-            request,
-            charged.get(contract.id, set()),
-            open_counts.get(contract.id, 0),
-            today,
-        )
+        done = charged.get(contract.id, set())
+        plan = periods_to_charge(contract, request, done, open_counts.get(contract.id, 0), today)
+        periods, reason = plan.periods, plan.reason
+        if not reason and not periods and contract.type in BLOCK_TYPES and done:
+            reason = _waiting_block(contract, done)  # nothing to charge its use with yet
         item = ContractPreview(
             contract,
             tickets.get(contract.id, []),
             periods,
             reason,
+            catch_up=plan.catch_up,
             excluded=contract.id in request.excluded_contracts,
             _excluded_tickets=request.excluded_tickets,
         )
@@ -320,7 +325,7 @@ def build_preview(request: BatchRequest, today: date) -> BatchPreview:
                 blocks.get(contract.id),
             )
             bill = bill_contract(work)
-            if bill.lines or bill.charged_periods:
+            if bill.lines:  # nothing to bill makes no invoice (not even a $0.00 one)
                 item.bill, item.totals = bill, totals(bill.lines)
         if item.bill is not None or (reason and (item.tickets or _recurs(contract))):
             previews.append(item)

@@ -8,7 +8,7 @@ or discount field ("Only admins ..."), shown as a 422 form. The cost of a free-d
 expense is what the technician paid, so they may enter it. Nothing is committed here.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from billing.durations import parse_duration
@@ -22,11 +22,6 @@ MAX_DESCRIPTION = 300
 MAX_QUANTITY = Decimal(100000)
 QUANTITY_PLACES = 3
 MAX_MINOR = 2**31 - 1
-
-
-def local_today() -> date:
-    """Today in the server's time zone (a self-hosted instance runs where the MSP works)."""
-    return datetime.now(UTC).astimezone().date()
 
 
 def primary_rate_id(contract: Contract) -> int | None:

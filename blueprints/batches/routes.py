@@ -11,6 +11,7 @@ from app import htmx
 from billing.batch_preview import build_preview
 from billing.batches import delete_batch, save_batch
 from billing.clock import today as billing_today
+from billing.period_order import month_label
 from billing.errors import BillingError, ValidationFailed
 from blueprints.auth.access import admin_required
 from blueprints.batches import bp
@@ -31,6 +32,7 @@ def _builder_context(form, today: date) -> dict:
         "args": form,
         "error": None,
         "preview": None,
+        "month_label": month_label,
     }
     try:
         context["batch_request"] = batch_request = parse_request(form, today)

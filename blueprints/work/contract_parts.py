@@ -15,12 +15,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import htmx
 from billing.blocks import load_block_balance
+from billing.clock import today as local_today
 from billing.contract_parts import (
     add_rate,
     add_unit_count,
     current_count,
     line_amount_minor,
-    local_today,
     make_primary,
     period_amount_minor,
     rate_price,

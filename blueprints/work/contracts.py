@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from app import htmx
-from billing.contract_parts import local_today
+from billing.clock import today as local_today
 from billing.contract_terms import NEEDS_PRIMARY_RATE, hours_text, type_fields
 from billing.contracts import contract_notices, contract_query, has_history, save_contract
 from billing.errors import Conflict, ValidationFailed

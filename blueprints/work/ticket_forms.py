@@ -7,10 +7,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
 
+from billing.clock import today as local_today
 from billing.durations import format_duration
 from billing.money import from_minor
 from billing.tickets import work_options
-from billing.work_items import catalog_price, local_today, primary_rate_id
+from billing.work_items import catalog_price, primary_rate_id
 from blueprints.admin.forms import optional_int, strip
 from blueprints.templating import money
 from models import ContractRate, Expense, Product, Ticket, TimeEntry, User

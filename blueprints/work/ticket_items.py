@@ -18,6 +18,7 @@ from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 
 from app import htmx
+from billing.clock import today as local_today
 from billing.durations import format_duration
 from billing.errors import ValidationFailed
 from billing.money import from_minor
@@ -27,7 +28,6 @@ from billing.work_items import (
     delete_expense,
     delete_time_entry,
     expense_amount_minor,
-    local_today,
     save_expense,
     save_time_entry,
 )
