@@ -260,6 +260,32 @@ class QuickBooksClient:
             raise ValueError("update_invoice needs the invoice's Id and current SyncToken")
         return self._send("POST", "invoice", body=payload, request_id=request_id)["Invoice"]
 
+    def void_invoice(self, invoice_id: str, sync_token: str, request_id: str) -> dict[str, Any]:
+        """Void an invoice (it stays, numbered, with every amount zeroed); returns it.
+
+        Needs the current SyncToken (5010 otherwise); QuickBooks refuses an invoice a payment
+        settles (``ValidationRejected`` in its own words).
+        """
+        return self._invoice_operation("void", invoice_id, sync_token, request_id)
+
+    def delete_invoice(self, invoice_id: str, sync_token: str, request_id: str) -> dict[str, Any]:
+        """Delete an invoice; returns QuickBooks' ``{"status": "Deleted", "domain", "Id"}``.
+
+        Needs the current SyncToken (5010 otherwise); QuickBooks refuses an invoice a payment
+        settles (``ValidationRejected`` in its own words).
+        """
+        return self._invoice_operation("delete", invoice_id, sync_token, request_id)
+
+    def _invoice_operation(
+        self, operation: str, invoice_id: str, sync_token: str, request_id: str
+    ) -> dict[str, Any]:
+        if not invoice_id or sync_token in (None, ""):
+            raise ValueError(f"{operation} needs the invoice's Id and current SyncToken")
+        body = {"Id": str(invoice_id), "SyncToken": str(sync_token)}
+        params = {"operation": operation}
+        answer = self._send("POST", "invoice", body=body, params=params, request_id=request_id)
+        return answer["Invoice"]
+
     def batch(
         self, items: Sequence[Mapping[str, Any]], request_id: str | None = None
     ) -> dict[str, BatchItemResult]:

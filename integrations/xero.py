@@ -44,6 +44,7 @@ NUMBERS_PER_LOOKUP = 50  # invoice numbers per InvoiceNumbers= request
 MAX_ELEMENTS = 50  # invoices or contacts per PUT/POST (Xero's recommendation)
 PAGE_SIZE = 100
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
+SETTABLE_STATUSES = frozenset({"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED", "VOIDED"})
 
 
 def quote_where(value: str) -> str:
@@ -327,6 +328,28 @@ class XeroClient:
     ) -> list[XeroResult]:
         """POST /Invoices: update the invoices named by ``InvoiceID`` (or create new ones)."""
         return self._write("POST", "Invoices", invoices, idempotency_key, summarize_errors)
+
+    def set_invoice_status(self, invoice_id: str, status: str, idempotency_key: str) -> XeroResult:
+        """POST /Invoices/{id} with only a new Status: ``DELETED`` (a DRAFT or SUBMITTED
+        invoice), ``VOIDED`` (an AUTHORISED one without payments) or another workflow step.
+
+        The invoice keeps its number either way. A refusal raises ``ValidationRejected`` with
+        Xero's messages (e.g. "Invoice not of valid status for modification").
+        """
+        if status not in SETTABLE_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(sorted(SETTABLE_STATUSES))}")
+        element = {"InvoiceID": invoice_id, "Status": status}
+        # One element: summarized, a refusal is Xero's 400 ValidationException.
+        results = self._write(
+            "POST", "Invoices", [element], idempotency_key, True, path=f"Invoices/{invoice_id}"
+        )
+        if not results:
+            raise LedgerUnavailable("Xero answered without the invoice", provider=PROVIDER)
+        if not results[0].ok:
+            errors = [{"message": m, "index": 0} for m in results[0].errors]
+            message = "; ".join(results[0].errors)
+            raise ValidationRejected(message, None, 200, errors=errors, provider=PROVIDER)
+        return results[0]
 
     def get_invoice(self, invoice_id: str) -> dict[str, Any]:
         """GET /Invoices/{id} (an InvoiceID or an invoice number); ``NotFound`` if unknown."""

@@ -13,6 +13,9 @@
   edit in QuickBooks (SyncToken + 1); answers the entity, or the Fault QBO's UI would show.
 - ``POST /_fake/name[?realm=ID]`` ``{"kind": "Vendor"|"Employee", "DisplayName": "..."}``: a user
   adds a vendor or employee in QuickBooks, whose name then blocks customers (6240).
+- ``POST /_fake/payment[?realm=ID]`` ``{"invoice_id": "12", "amount": "50.00"}``: a user receives
+  a payment against an invoice (Balance drops, LinkedTxn gains the Payment, SyncToken + 1);
+  answers the invoice.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from tests.fakes import qbo_entities, qbo_faults
+from tests.fakes import qbo_entities, qbo_faults, qbo_void
 from tests.fakes.qbo_common import Context, context, current_store
 from tests.fakes.qbo_faults import QboFault, json_response
 from tests.fakes.qbo_state import FakeStore
@@ -138,6 +141,16 @@ def name() -> Response:
     kind, display_name = str(payload.get("kind", "")), str(payload.get("DisplayName", ""))
     return _ledger_answer(
         current_store(), kind, lambda ctx: qbo_entities.add_name(ctx, kind, display_name)
+    )
+
+
+@bp.post("/payment")
+def payment() -> Response:
+    """Record a payment against an invoice as a user in QuickBooks would."""
+    payload = request.get_json(force=True) or {}
+    invoice_id, amount = str(payload.get("invoice_id", "")), payload.get("amount")
+    return _ledger_answer(
+        current_store(), "Invoice", lambda ctx: qbo_void.apply_payment(ctx, invoice_id, amount)
     )
 
 

@@ -12,7 +12,7 @@ import copy
 from decimal import Decimal
 from typing import Any
 
-from tests.fakes import qbo_faults, qbo_invoice, qbo_names, qbo_seed
+from tests.fakes import qbo_faults, qbo_invoice, qbo_names, qbo_seed, qbo_void
 from tests.fakes.qbo_common import Context, clean, find, money, ref_id
 
 ENTITY_PATHS = {
@@ -78,7 +78,7 @@ def save(ctx: Context, entity: str, body: Any, operation: str = "", include: str
     if not isinstance(body, dict):
         raise qbo_faults.invalid_property("Request body is not a JSON object")
     if operation in ("delete", "void"):
-        return _delete_or_void(ctx, entity, body, operation)
+        return qbo_void.delete_or_void(ctx, entity, body, operation)
     if operation not in ("", "create", "update"):
         raise qbo_faults.unsupported(f"Operation {operation} is not supported.")
     body = clean(body)
@@ -97,6 +97,8 @@ def save(ctx: Context, entity: str, body: Any, operation: str = "", include: str
         fields = {**base, **fields}
     entity_id = existing["Id"] if existing else None
     built = BUILDERS[entity](ctx, fields, entity_id, include)
+    if entity == "Invoice" and existing is not None:
+        qbo_void.keep_payments(ctx, built, existing)
     if existing is None:
         entity_id = ctx.realm.new_id(entity)
         meta, sync = {"CreateTime": ctx.stamp, "LastUpdatedTime": ctx.stamp}, "0"
@@ -107,23 +109,6 @@ def save(ctx: Context, entity: str, body: Any, operation: str = "", include: str
               "MetaData": meta, **built}  # fmt: skip
     ctx.realm.entities[entity][entity_id] = stored
     return {entity: present(ctx, entity, stored)}
-
-
-def _delete_or_void(ctx: Context, entity: str, body: dict, operation: str) -> dict:
-    if entity != "Invoice":
-        raise qbo_faults.unsupported(f"Operation {operation.capitalize()} is not supported.")
-    existing = ctx.realm.entities[entity].get(str(body.get("Id", "")))
-    if existing is None:
-        raise qbo_faults.not_found()
-    if str(body.get("SyncToken")) != existing["SyncToken"]:
-        raise qbo_faults.stale_object()
-    if operation == "delete":
-        del ctx.realm.entities[entity][existing["Id"]]
-        return {entity: {"domain": "QBO", "status": "Deleted", "Id": existing["Id"]}}
-    qbo_invoice.void(existing)
-    existing["SyncToken"] = str(int(existing["SyncToken"]) + 1)
-    existing["MetaData"]["LastUpdatedTime"] = ctx.stamp
-    return {entity: present(ctx, entity, existing)}
 
 
 def _duplicate(ctx: Context, entity: str, key: str, name: str, self_id: str | None) -> None:

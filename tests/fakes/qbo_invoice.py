@@ -191,10 +191,19 @@ def _currency(ctx: Context, fields: dict, customer: dict) -> str:
 
 
 def void(invoice: dict[str, Any]) -> None:
-    """Void in place: amounts become zero and the note says so (Id and number stay)."""
+    """Void in place (Id and number stay): "all amounts and quantities are zeroed and the
+    string, Voided, is injected into Invoice.PrivateNote, prepended to existing text if present"
+    (ledger_sync.md §1.4; the separator before the existing text is [unverified])."""
     zero = Decimal("0")
     for line in invoice["Line"]:
         line["Amount"] = zero
+        if "Qty" in line.get("SalesItemLineDetail", {}):
+            line["SalesItemLineDetail"]["Qty"] = zero
     invoice["TxnTaxDetail"].update(TotalTax=zero, TaxLine=[])
     invoice["TotalAmt"] = invoice["Balance"] = zero
-    invoice["PrivateNote"] = "Voided"
+    for key in ("HomeTotalAmt", "HomeBalance"):
+        if key in invoice:
+            invoice[key] = zero
+    note = invoice.get("PrivateNote") or ""
+    if not note.startswith("Voided"):  # voiding again adds nothing [unverified]
+        invoice["PrivateNote"] = f"Voided - {note}" if note else "Voided"

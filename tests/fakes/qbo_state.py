@@ -78,6 +78,9 @@ class QboConfig:
     tax_rounding: str = "per_code"  # per_code: once per code/group | per_rate [unverified]
     country: str = ""  # CompanyInfo.Country; "" -> "US" (us) or "GB" (global)
     batch_sees_own_creates: bool = False  # batch queries see entities created earlier in it
+    # Void/delete of an invoice a payment settles (ledger_sync.md §1.1) [unverified code]
+    refuse_linked_void: bool = True  # False: allowed, as if QBO unlinked the payment
+    linked_payment_code: str = "6000"
     default_max_results: int = 100
     max_max_results: int = 1000
 

@@ -12,6 +12,7 @@ In tests::
         fake.advance(3601)       # expire the access tokens
         fake.edit_in_ledger("Invoice", "12", CustomerMemo={"value": "Thanks"})  # SyncToken + 1
         fake.add_name("Vendor", "Acme Ltd")  # now a customer of that name gets 6240
+        fake.apply_payment("12", "50.00")  # Balance - 50, LinkedTxn Payment, SyncToken + 1
 
 Standalone::
 
@@ -30,7 +31,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from tests.fakes import qbo_api, qbo_control, qbo_entities, qbo_oauth
+from tests.fakes import qbo_api, qbo_control, qbo_entities, qbo_oauth, qbo_void
 from tests.fakes.qbo_common import EXTENSION
 from tests.fakes.qbo_state import FakeStore, QboConfig
 
@@ -244,6 +245,17 @@ class FakeQuickBooks:
         """Like ``POST /_fake/name``: a user adds a ``"Vendor"`` or ``"Employee"``."""
         return qbo_control.in_ledger(
             self.store, realm_id, lambda ctx: qbo_entities.add_name(ctx, kind, display_name)
+        )
+
+    def apply_payment(
+        self, invoice_id: str, amount: Any, realm_id: str | None = None
+    ) -> dict[str, Any]:
+        """Like ``POST /_fake/payment``: a user receives ``amount`` against the invoice in
+        QuickBooks. Its Balance drops, its LinkedTxn gains ``{"TxnId", "TxnType": "Payment"}``
+        and its SyncToken goes up by one; returns the invoice. ``QboFault`` 610 for an unknown
+        invoice, ValueError for an amount that is not positive or an invoice already paid."""
+        return qbo_control.in_ledger(
+            self.store, realm_id, lambda ctx: qbo_void.apply_payment(ctx, invoice_id, amount)
         )
 
     def wait_idle(self, timeout: float = 5.0) -> None:

@@ -157,6 +157,15 @@ class FakeXero:
         """The stored contacts of one organisation, rendered as the API returns them."""
         return self.snapshot(tenant_id)["tenants"][tenant_id]["contacts"]
 
+    def apply_payment(
+        self, invoice_id: str, amount: Any, tenant_id: str = DEFAULT_TENANT_ID
+    ) -> dict[str, Any]:
+        """A user pays ``amount`` against an AUTHORISED invoice in Xero (AmountPaid up,
+        AmountDue down, Payments[] gains it, PAID once nothing is due); returns the invoice as
+        the API renders it. KeyError for an unknown invoice, ``PaymentRefused`` (a ValueError in
+        Xero's words) for a payment Xero would refuse."""
+        return xero_control.pay(self.state, tenant_id, invoice_id, amount)
+
     def count(self, endpoint: str) -> int:
         """How many requests hit ``endpoint`` (e.g. ``"PUT /Invoices"``) since the last reset."""
         with self.state.lock:

@@ -1,8 +1,8 @@
 """Test controls of the fake Xero (not part of Xero's contract) and the per-request hooks.
 
 ``/_fake/reset``, ``/_fake/state``, ``/_fake/clock``, ``/_fake/fail-next``, ``/_fake/drop-next``,
-``/_fake/tenants``, ``/_fake/config`` and ``/_fake/token``. Parameters come from the query string,
-a form or a JSON body alike.
+``/_fake/tenants``, ``/_fake/config``, ``/_fake/token`` and ``/_fake/payment`` (``invoice_id``,
+``amount``, ``tenant``). Parameters come from the query string, a form or a JSON body alike.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
 
-from tests.fakes import xero_contacts, xero_invoice_view
+from tests.fakes import xero_contacts, xero_invoice_view, xero_payments
 from tests.fakes.xero_api import RESOURCES
 from tests.fakes.xero_format import (
     flag,
@@ -25,6 +25,7 @@ from tests.fakes.xero_format import (
 )
 from tests.fakes.xero_limits import too_many
 from tests.fakes.xero_scopes import ScopeRefused, check
+from tests.fakes.xero_seed import DEFAULT_TENANT_ID
 from tests.fakes.xero_state import FakeXeroState, current_state
 from tests.fakes.xero_tokens import issue_tokens
 
@@ -196,6 +197,30 @@ def token():
     except ScopeRefused as refused:
         return json_response({"error": "invalid_scope", "error_description": str(refused)}, 400)
     return json_response(minted)
+
+
+def pay(state: FakeXeroState, tenant_id: str, invoice_id: str, amount: Any) -> dict:
+    """A user's payment against an invoice of ``tenant_id``; the invoice as rendered."""
+    with state.lock:
+        tenant = state.tenants[tenant_id]
+        paid = xero_payments.apply_payment(tenant, invoice_id, amount, state.clock.utcnow())
+        return xero_invoice_view.render(paid, tenant.contacts)
+
+
+@bp.route("/payment", methods=["POST"])
+def payment():
+    """Pay ``amount`` against ``invoice_id``: the invoice, or 400 with Xero's refusal."""
+    params = _params()
+    tenant_id = str(params.get("tenant") or DEFAULT_TENANT_ID)
+    try:
+        invoice = pay(
+            current_state(), tenant_id, str(params.get("invoice_id")), params.get("amount")
+        )
+    except KeyError as error:
+        return json_response({"error": f"unknown tenant or invoice: {error}"}, 404)
+    except ValueError as error:
+        return json_response({"error": str(error)}, 400)
+    return json_response(invoice)
 
 
 def _injected(state: FakeXeroState, fault: dict) -> Response:

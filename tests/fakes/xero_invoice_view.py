@@ -28,6 +28,7 @@ def render(
         "InvoiceID": inv["InvoiceID"],
         "InvoiceNumber": inv.get("InvoiceNumber", ""),
         "Reference": inv.get("Reference", ""),
+        "Payments": [_payment(p) for p in inv.get("Payments", [])] or None,
         "Prepayments": [],
         "Overpayments": [],
         "AmountDue": inv.get("AmountDue"),
@@ -60,7 +61,14 @@ def render(
         UpdatedDateUTCString=utc_string(inv["UpdatedDateUTC"]),
         CurrencyCode=inv.get("CurrencyCode"),
     )
+    if inv.get("FullyPaidOnDate"):
+        result["FullyPaidOnDate"] = ms_date(inv["FullyPaidOnDate"])
     return {k: v for k, v in result.items() if v is not None}
+
+
+def _payment(payment: dict) -> dict[str, Any]:
+    """The slim payment an invoice lists (ledger_sync.md §2.3)."""
+    return {**payment, "Date": ms_date(payment["Date"])}
 
 
 def where_view(inv: dict, contacts: dict[str, dict]) -> dict[str, Any]:

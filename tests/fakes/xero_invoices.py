@@ -1,5 +1,9 @@
 """Invoices in the fake Xero (§3.3): create, update, status workflow, numbering.
 
+Deleting and voiding are status changes (``{"Status": "DELETED"}`` on a DRAFT or SUBMITTED
+invoice, ``"VOIDED"`` on an AUTHORISED one without payments); such invoices keep their number,
+which no other invoice can take, and can no longer change.
+
 Rendering lives in ``xero_invoice_view``.
 """
 
@@ -27,7 +31,12 @@ TRANSITIONS = {
     "AUTHORISED": {"AUTHORISED", "VOIDED"},
 }
 AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
-# [unverified] wording: lines are editable on an AUTHORISED invoice only until money is allocated.
+# [obs] Xero's words: NOT_VALID for a status change it refuses (a Xero engineer on
+# XeroAPI/Xero-NetStandard#79) and for writes to a voided invoice; NOT_VALID with ALLOCATED for
+# an invoice with a payment (quoted together by integrators' support pages). That this pair is
+# also the answer to voiding a paid invoice is [unverified]. Lines of an AUTHORISED invoice are
+# editable until money is allocated.
+NOT_VALID = "Invoice not of valid status for modification"
 ALLOCATED = "This document cannot be edited as it has a payment or credit note allocated to it."
 NO_CONTACT = (
     "The Contact must contain at least 1 of the following elements to identify the contact: "
@@ -65,10 +74,7 @@ def _by_number(invoices: dict[str, dict], number: str, exclude: str | None = Non
         (
             i
             for i in invoices.values()
-            if i["Type"] == "ACCREC"
-            and i["InvoiceNumber"] == number
-            and i["Status"] != "DELETED"
-            and i["InvoiceID"] != exclude
+            if i["Type"] == "ACCREC" and i["InvoiceNumber"] == number and i["InvoiceID"] != exclude
         ),
         None,
     )
@@ -142,16 +148,31 @@ def _status(ctx: _Context, inv: dict, data: dict, existing: dict | None) -> None
     if existing is None and wanted not in CREATE_STATUSES:
         ctx.errors.append(f"Invoice Status '{wanted}' is not valid for a new invoice.")
     elif existing is not None:
-        old = existing["Status"]
-        if old not in TRANSITIONS:
-            ctx.errors.append(f"This document cannot be edited as it has a status of {old}.")
-        elif wanted not in TRANSITIONS[old]:
-            # [unverified] the wording; the refusal itself (AUTHORISED back to DRAFT) is Xero's.
-            ctx.errors.append(f"Invoice status cannot be changed from {old} to {wanted}.")
+        ctx.errors.extend(_refusals(existing, wanted))
     inv["Status"] = wanted
     needs_due = wanted in {"SUBMITTED", "AUTHORISED"} and ctx.config.require_due_date
     if needs_due and inv["DueDate"] is None:
         ctx.errors.append("Due Date is required.")
+
+
+def _refusals(existing: dict, wanted: str) -> list[str]:
+    """Why Xero refuses to take ``existing`` to status ``wanted`` (nothing when it allows it).
+
+    DELETED is for DRAFT and SUBMITTED invoices, VOIDED for AUTHORISED ones without payments;
+    DELETED and VOIDED invoices (and PAID ones) cannot change any more.
+    """
+    old = existing["Status"]
+    allocated = existing["AmountPaid"] or existing["AmountCredited"]
+    if wanted in {"DELETED", "VOIDED"} and old in {"AUTHORISED", "PAID"} and allocated:
+        return [NOT_VALID, ALLOCATED]
+    if old not in TRANSITIONS:
+        return [NOT_VALID]
+    if wanted in {"DELETED", "VOIDED"} and wanted not in TRANSITIONS[old]:
+        return [NOT_VALID]
+    if wanted not in TRANSITIONS[old]:
+        # [unverified] the wording; the refusal itself (AUTHORISED back to DRAFT) is Xero's.
+        return [f"Invoice status cannot be changed from {old} to {wanted}."]
+    return []
 
 
 def _number(ctx: _Context, inv: dict, data: dict) -> None:
@@ -181,6 +202,7 @@ def _lines(ctx: _Context, inv: dict, data: dict, existing: dict | None) -> None:
         isinstance(given, list)
         and existing
         and (existing["AmountPaid"] or existing["AmountCredited"])
+        and ALLOCATED not in ctx.errors
     ):
         ctx.errors.append(ALLOCATED)
     if isinstance(given, list):
