@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -160,6 +161,18 @@ class InvoiceStatus(enum.StrEnum):
     REFUNDED = "refunded"
 
 
+# Only an invoice the customer has had can be late: never a Draft, no longer a settled one.
+OVERDUE_STATUSES = (InvoiceStatus.SENT, InvoiceStatus.EXPORTED)
+
+
+def overdue_days(status: InvoiceStatus, due_date: date, today: date) -> int:
+    """Days an invoice in ``status`` due on ``due_date`` is late on ``today``; 0 when it is not
+    overdue (see :meth:`Invoice.is_overdue`)."""
+    if status not in OVERDUE_STATUSES or due_date >= today:
+        return 0
+    return (today - due_date).days
+
+
 class LineKind(enum.StrEnum):
     SERVICE = "service"
     TICKET = "ticket"
@@ -226,6 +239,10 @@ class Settings(db.Model):
     email_subject: Mapped[str] = mapped_column(sa.String(200), default="")
     email_body: Mapped[str] = mapped_column(sa.Text, default="")
     invoice_footer: Mapped[str] = mapped_column(sa.Text, default="")
+    # A saved batch goes to the export target at once (as Atera does), unless turned off; with
+    # both ledgers connected the target says which one (an invoice belongs in one ledger).
+    export_on_save: Mapped[bool] = mapped_column(default=True)
+    export_target: Mapped[str] = mapped_column(sa.String(16), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -660,10 +677,23 @@ class Invoice(db.Model):
         back_populates="invoice", cascade="all, delete-orphan"
     )
 
+    @hybrid_method
     def is_overdue(self, today: date) -> bool:
-        """Derived, never stored: past its due date and not settled."""
-        unsettled = self.status not in (InvoiceStatus.PAID, InvoiceStatus.REFUNDED)
-        return unsettled and self.due_date < today
+        """Derived, never stored: Sent or Exported, and past its due date on ``today``.
+
+        On the class, the same rule as a SQL condition (``where(Invoice.is_overdue(today))``).
+        """
+        return overdue_days(self.status, self.due_date, today) > 0
+
+    @is_overdue.inplace.expression
+    @classmethod
+    def _is_overdue_clause(cls, today: date) -> sa.ColumnElement[bool]:
+        # IN rather than NOT IN: an index on (status, due_date) then serves it with a few seeks.
+        return sa.and_(cls.status.in_(OVERDUE_STATUSES), cls.due_date < today)
+
+    def days_overdue(self, today: date) -> int:
+        """How many days late the invoice is on ``today`` (0 when it is not overdue)."""
+        return overdue_days(self.status, self.due_date, today)
 
 
 class ContractCharge(db.Model):
@@ -732,6 +762,23 @@ class InvoiceEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     invoice: Mapped[Invoice | None] = relationship(back_populates="events")
+    user: Mapped[User | None] = relationship()
+
+
+class TicketEvent(db.Model):
+    """A ticket's audit trail: changes that move it between billing periods (its resolved
+    date), with who and why."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(_fk("tickets.id", "CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(_fk("users.id"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
     user: Mapped[User | None] = relationship()
 
 

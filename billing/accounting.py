@@ -32,6 +32,14 @@ def connection_for(provider: Provider) -> AccountingConnection | None:
     )
 
 
+def connected_providers() -> list[Provider]:
+    """The ledgers connected and usable for export (an organisation chosen), by name."""
+    rows = db.session.execute(
+        select(AccountingConnection.provider).where(AccountingConnection.tenant_id != "")
+    )
+    return sorted((provider for (provider,) in rows), key=lambda p: p.value)
+
+
 def _expiry(token: dict[str, Any]) -> datetime:
     if token.get("expires_at"):
         return datetime.fromtimestamp(int(token["expires_at"]), tz=utcnow().tzinfo)

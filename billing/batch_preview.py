@@ -17,6 +17,7 @@ from billing.lines import Totals, totals
 from billing.period_order import PeriodPlan, month_label, plan_periods
 from billing.periods import RECURRING, Period, period_containing
 from billing.rules import bill_contract
+from billing.ticket_resolution import waiting_tickets
 from models import (
     BillingPeriod,
     BlockEntryKind,
@@ -69,6 +70,7 @@ class ContractPreview:
     periods: list[Period] = field(default_factory=list)
     locked_reason: str | None = None
     catch_up: list[Period] = field(default_factory=list)  # earlier periods billed with these
+    waiting: list = field(default_factory=list)  # WaitingTicket: work here, not billable yet
     excluded: bool = False
     bill: ContractBill | None = None
     totals: Totals | None = None
@@ -296,6 +298,7 @@ def build_preview(request: BatchRequest, today: date) -> BatchPreview:
     once_ids = [c.id for c in contracts if c.billing_period == BillingPeriod.ONCE]
     open_counts = _open_tickets(once_ids) if once_ids else {}
     blocks = _block_states([c for c in contracts if c.type in BLOCK_TYPES])
+    waiting = waiting_tickets(ids, request.start, request.end)
     if request.included is not None:
         _apply_included(request, contracts, tickets)
     previews = []
@@ -311,6 +314,7 @@ def build_preview(request: BatchRequest, today: date) -> BatchPreview:
             periods,
             reason,
             catch_up=plan.catch_up,
+            waiting=waiting.get(contract.id, []),
             excluded=contract.id in request.excluded_contracts,
             _excluded_tickets=request.excluded_tickets,
         )
@@ -327,6 +331,10 @@ def build_preview(request: BatchRequest, today: date) -> BatchPreview:
             bill = bill_contract(work)
             if bill.lines:  # nothing to bill makes no invoice (not even a $0.00 one)
                 item.bill, item.totals = bill, totals(bill.lines)
-        if item.bill is not None or (reason and (item.tickets or _recurs(contract))):
+        if (
+            item.bill is not None
+            or item.waiting
+            or (reason and (item.tickets or _recurs(contract)))
+        ):
             previews.append(item)
     return BatchPreview(request, previews)

@@ -21,7 +21,6 @@ from models import (
     Invoice,
     InvoiceBatch,
     InvoiceEvent,
-    InvoiceExport,
     InvoiceLine,
     InvoiceStatus,
     Ticket,
@@ -177,20 +176,18 @@ def _line_rows(item: ContractPreview, invoice_id: int) -> list[dict]:
     return rows
 
 
-def _booked_in_ledgers(batch: InvoiceBatch) -> list[str]:
-    """Numbers of the batch's invoices that a ledger holds as receivables (a Xero draft is not
-    one: it can still be deleted there)."""
-    rows = db.session.execute(
-        sa.select(Invoice.number, InvoiceExport.provider)
-        .join(InvoiceExport, InvoiceExport.invoice_id == Invoice.id)
-        .where(
-            Invoice.batch_id == batch.id,
-            InvoiceExport.external_id.is_not(None),
-            InvoiceExport.ledger_status != "DRAFT",
-        )
+def deletion_refusal(batch: InvoiceBatch) -> str | None:
+    """Why ``batch`` cannot be deleted (shown before the click), or None."""
+    settled = db.session.execute(
+        sa.select(Invoice.number, Invoice.status)
+        .where(Invoice.batch_id == batch.id, Invoice.status.in_(SETTLED))
         .order_by(Invoice.number)
-    )
-    return [f"{number} ({provider.label})" for number, provider in rows]
+    ).all()
+    if not settled:
+        return None
+    names = ", ".join(f"{number} ({status.value})" for number, status in settled)
+    verb = "is" if len(settled) == 1 else "are"
+    return f"Batch {batch.name} cannot be deleted: {names} {verb} paid or refunded."
 
 
 def delete_batch(batch: InvoiceBatch, user: User | None) -> list[str]:
@@ -200,6 +197,9 @@ def delete_batch(batch: InvoiceBatch, user: User | None) -> list[str]:
 
     :raise Conflict: one of its invoices is Paid or Refunded.
     """
+    refusal = deletion_refusal(batch)
+    if refusal:
+        raise Conflict(refusal)
     invoices = list(
         db.session.execute(
             sa.select(Invoice.id, Invoice.number, Invoice.status)
@@ -207,19 +207,6 @@ def delete_batch(batch: InvoiceBatch, user: User | None) -> list[str]:
             .order_by(Invoice.number)
         )
     )
-    settled = [f"{number} ({status.value})" for _, number, status in invoices if status in SETTLED]
-    if settled:
-        raise Conflict(
-            f"Batch {batch.name} cannot be deleted: {', '.join(settled)} "
-            f"{'is' if len(settled) == 1 else 'are'} paid or refunded."
-        )
-    booked = _booked_in_ledgers(batch)
-    if booked:
-        raise Conflict(
-            f"Batch {batch.name} cannot be deleted: {', '.join(booked)} "
-            f"{'is' if len(booked) == 1 else 'are'} booked as a receivable in the ledger. "
-            "Void or delete it there first, then ask an admin to move it back to Draft."
-        )
     numbers = [number for _, number, _ in invoices]
     user_id = user.id if user else None
     events = [

@@ -5,6 +5,7 @@ otherwise autoflush a half-filled row), then adds or changes the row and flushes
 committed here.
 """
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import Select, func, or_, select, update
@@ -12,10 +13,13 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from billing.errors import Conflict, ValidationFailed
 from billing.money import parse_amount
+from billing.wording import counted
 from models import Contract, Expense, InvoiceLine, Product, Rate, TaxRate, db
 
 MAX_PERCENT = Decimal(100)
 PERCENT_PLACES = 4
+# "6.5%", "6,5 %", "20%" inside a tax's name (not the "5%" of "6.5%").
+_PERCENT_IN_NAME = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*%")
 
 
 def parse_percent(text: str, *, field: str = "percent") -> Decimal:
@@ -38,6 +42,17 @@ def parse_percent(text: str, *, field: str = "percent") -> Decimal:
 def percent_text(percent: Decimal) -> str:
     """``Decimal("8.8750")`` -> ``"8.875"``, ``Decimal("20")`` -> ``"20"`` (never ``2E+1``)."""
     return f"{percent.normalize():f}"
+
+
+def tax_label(name: str, percent: Decimal | None) -> str:
+    """A tax as shown and printed: its name and rate, ``"VAT (20 %)"``; a name that already
+    states that rate (``"Hardware tax 6.5%"`` at 6.5) is shown as it is, not repeated."""
+    if percent is None:
+        return name
+    stated = {Decimal(number.replace(",", ".")) for number in _PERCENT_IN_NAME.findall(name)}
+    if percent in stated:
+        return name
+    return f"{name} ({percent_text(percent)} %)"
 
 
 def _required(text: str, field: str, what: str = "a name") -> str:
@@ -109,7 +124,7 @@ def delete_tax_rate(tax: TaxRate) -> None:
     """
     uses = tax_rate_uses(tax)
     if uses:
-        listed = ", ".join(f"{n} {label}{'s' if n > 1 else ''}" for label, n in uses.items())
+        listed = ", ".join(counted(n, label) for label, n in uses.items())
         raise Conflict(
             f"The tax rate {tax.name} is used by {listed}, so it cannot be deleted. "
             "Deactivate it instead."

@@ -5,7 +5,7 @@ checked before the session is touched; nothing is committed here.
 """
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select, update
@@ -14,6 +14,7 @@ from billing.contract_terms import NEEDS_PRIMARY_RATE, Checks, parse_count, pars
 from billing.contracts import check_rate_price
 from billing.errors import Conflict, ValidationFailed
 from billing.money import parse_amount
+from billing.wording import counted
 from models import (
     Contract,
     ContractRate,
@@ -28,11 +29,6 @@ from models import (
 )
 
 MAX_DESCRIPTION = 300
-
-
-def local_today() -> date:
-    """Today where the server runs (a self-hosted instance runs where the MSP works)."""
-    return datetime.now(UTC).astimezone().date()
 
 
 # --- rates ----------------------------------------------------------------------------------
@@ -99,10 +95,9 @@ def remove_rate(link: ContractRate) -> None:
         .where(Ticket.contract_id == contract.id, TimeEntry.rate_id == link.rate_id)
     )
     if used:
-        entries = "time entry" if used == 1 else "time entries"
         raise Conflict(
-            f"{used} {entries} on this contract's tickets use {link.rate.name}, "
-            "so it cannot be removed."
+            f"{counted(used, 'time entry', 'time entries')} on this contract's tickets use "
+            f"{link.rate.name}, so it cannot be removed."
         )
     if link.is_primary and contract.type in NEEDS_PRIMARY_RATE:
         raise Conflict(

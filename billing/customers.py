@@ -8,7 +8,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import defer
@@ -133,7 +132,7 @@ def save_customer(customer: Customer | None, data: CustomerData) -> Customer:
     currency = (data.currency or "").strip().upper()
     if not currency:
         raise ValidationFailed("Choose a currency.", "currency")
-    check_currency(currency, field="currency")
+    check_currency(currency, field="currency", kept=customer.currency if customer else None)
     if customer is not None and currency != customer.currency:
         reason = currency_lock_reason(customer)
         if reason:
@@ -180,11 +179,6 @@ def unbilled_totals_by_customer(customer_ids: Iterable[int]) -> dict[int, WorkTo
     for customer_id, ticket_ids in tickets_of.items():
         result[customer_id] = sum_totals(totals[t] for t in ticket_ids)
     return result
-
-
-def hours(minutes: int) -> Decimal:
-    """Minutes as hours, rounded half-up to hundredths (``50`` -> ``0.83``)."""
-    return (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

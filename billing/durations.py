@@ -85,6 +85,8 @@ def parse_duration(text: str) -> int:
 
 
 def format_duration(minutes: int) -> str:
-    """Minutes as hours and minutes: ``90`` -> ``"1:30"``, ``5`` -> ``"0:05"``."""
-    hours, rest = divmod(int(minutes), 60)
-    return f"{hours}:{rest:02d}"
+    """Minutes as h:mm, the one way a duration is shown: ``90`` -> ``"1:30"``, ``5`` ->
+    ``"0:05"``, ``1500`` -> ``"25:00"``, ``-90`` (an overdrawn block) -> ``"-1:30"``."""
+    sign = "-" if minutes < 0 else ""
+    hours, rest = divmod(abs(int(minutes)), 60)
+    return f"{sign}{hours}:{rest:02d}"

@@ -25,6 +25,7 @@ from billing.ledger_mapping import LineMapper, mappings_of, required_for
 from billing.ledger_tax import GLOBAL, detect_tax_model
 from billing.money import from_minor
 from billing.status import TRANSITIONS
+from billing.wording import counted
 from integrations.ledger_errors import LedgerError, NotSent
 from integrations.oauth import provider_config
 from integrations.transport import Deadline
@@ -58,7 +59,9 @@ def outcome_messages(
     done = [o for o in outcomes if o.ok]
     messages = []
     if done:
-        messages.append((f"{len(done)} invoice(s) exported to {provider.label}.", "success"))
+        messages.append(
+            (f"{counted(len(done), 'invoice')} exported to {provider.label}.", "success")
+        )
     notable = [o for o in outcomes if not o.ok or o.difference]
     messages += [(o.message, "error") for o in notable[:limit]]
     if len(notable) > limit:

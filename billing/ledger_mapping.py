@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from billing.catalog import percent_text
+from billing.catalog import tax_label
 from billing.ledger_tax import GLOBAL, US, US_AST, is_taxed, tax_key
 from models import (
     AccountingConnection,
@@ -89,14 +89,13 @@ def _tax_rows(tax_model: str) -> list[MappingRow]:
     taxes = list(db.session.scalars(select(TaxRate).where(TaxRate.active).order_by(TaxRate.name)))
     if tax_model == US:
         return [
-            MappingRow(f"tax:{t.id}", f"{t.name} ({percent_text(t.percent)} %): sales tax",
+            MappingRow(f"tax:{t.id}", f"{tax_label(t.name, t.percent)}: sales tax",
                        "Taxes", "tax", True)
             for t in taxes
             if t.percent > 0
         ]  # fmt: skip
     rows = [
-        MappingRow(f"tax:{t.id}", f"{t.name} ({percent_text(t.percent)} %)", "Taxes", "tax", True)
-        for t in taxes
+        MappingRow(f"tax:{t.id}", tax_label(t.name, t.percent), "Taxes", "tax", True) for t in taxes
     ]
     rows.append(MappingRow(NO_TAX, "Lines without tax", "Taxes", "tax", True))
     return rows

@@ -15,7 +15,7 @@ whenever the mapping page opens.
 
 from typing import Any
 
-from billing.catalog import percent_text
+from billing.catalog import tax_label
 from integrations.ledger_errors import NotSent
 
 GLOBAL, US, US_AST = "global", "us", "us_ast"
@@ -61,7 +61,7 @@ def us_invoice_code(invoice, mapping: dict[str, str], tax_model: str) -> str | N
     codes: dict[str, set[str]] = {}
     for line in invoice.lines:
         if is_taxed(line):
-            name = f"{line.tax_name} ({percent_text(line.tax_percent)} %)"
+            name = tax_label(line.tax_name, line.tax_percent)
             codes.setdefault(mapping[tax_key(line)], set()).add(name)
     if len(codes) <= 1:
         return next(iter(codes), None)

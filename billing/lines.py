@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from billing.durations import format_duration
 from billing.money import div_half_up
 from models import LineKind, TaxRate
 
@@ -89,6 +90,5 @@ def hours(minutes: int) -> Decimal:
     return (Decimal(minutes) / 60).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
 
 
-def format_minutes(minutes: int) -> str:
-    """``90`` -> ``"1:30"``."""
-    return f"{minutes // 60}:{minutes % 60:02d}"
+# The one duration format, under the name the billing rules import it by.
+format_minutes = format_duration

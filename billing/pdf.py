@@ -24,12 +24,13 @@ from reportlab import rl_config
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
-from billing.catalog import percent_text
+from billing.catalog import percent_text, tax_label
 from billing.errors import BillingError
 from billing.invoices import tax_summary
 from billing.money import format_money
 from billing.pdf_footer import stamp_footer
 from billing.settings import company_locale, get_settings
+from billing.wording import counted
 from models import Invoice, Settings
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ def pdf_context(invoice: Invoice, settings: Settings) -> dict[str, Any]:
         "totals": tax_summary(invoice),
         "money": money,
         "day": day,
-        "percent": percent_text,
+        "tax_label": tax_label,
         "logo": _logo_uri(settings),
         "font": _font(),
         "page_size": "letter" if country in LETTER_COUNTRIES else "a4",
@@ -123,7 +124,7 @@ def payment_terms(issue_date: date, due_date: date, locale: Locale | str = "en_U
     by = format_date(due_date, format="medium", locale=locale)
     if days <= 0:
         return f"Payment due on receipt, by {by}."
-    return f"Payment due within {days} day{'s' if days != 1 else ''}, by {by}."
+    return f"Payment due within {counted(days, 'day')}, by {by}."
 
 
 def _pdf_line(line: Any, money: Callable[[int], str], locale: Locale) -> PdfLine:

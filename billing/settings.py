@@ -15,6 +15,7 @@ from sqlalchemy.orm import defer
 
 from billing.errors import ValidationFailed
 from billing.money import currency_for_country, locale_for_country
+from billing.wording import noun
 from models import Invoice, Settings, db
 
 DEFAULT_EMAIL_SUBJECT = "Invoice {number} from {company}"
@@ -87,8 +88,26 @@ def countries() -> dict[str, str]:
 
 @cache
 def currencies() -> dict[str, str]:
-    """ISO 4217 codes Babel knows -> English name, sorted by code."""
-    return dict(sorted(Locale("en").currencies.items()))
+    """ISO 4217 codes some territory uses today -> English name, sorted by code.
+
+    Historic codes Babel also knows (DEM, XEU, HRK) and funds or metals (XAU) are left out.
+    """
+    names = Locale("en").currencies
+    current = {
+        code
+        for territory in Locale("en").territories
+        for code in get_territory_currencies(territory, tender=True)
+    }
+    return {code: names[code] for code in sorted(current) if code in names}
+
+
+def currency_choices(kept: str | None = None) -> dict[str, str]:
+    """What a currency list offers: :func:`currencies`, plus ``kept`` (the code a record holds
+    already) even when it is no longer current, so that saving the record again keeps it."""
+    listed = currencies()
+    if kept and kept not in listed:
+        return {kept: Locale("en").currencies.get(kept, kept), **listed}
+    return listed
 
 
 def check_country(code: str, *, field: str = "country") -> None:
@@ -97,9 +116,12 @@ def check_country(code: str, *, field: str = "country") -> None:
         raise ValidationFailed("Choose a country from the list.", field)
 
 
-def check_currency(code: str | None, *, field: str = "currency_override") -> None:
-    """:raise ValidationFailed: ``code`` is neither empty nor an ISO currency Babel knows."""
-    if code and code not in currencies():
+def check_currency(
+    code: str | None, *, field: str = "currency_override", kept: str | None = None
+) -> None:
+    """:raise ValidationFailed: ``code`` is neither empty, nor a current ISO 4217 currency,
+    nor ``kept`` (the code the record holds already)."""
+    if code and code != kept and code not in currencies():
         raise ValidationFailed("Choose a currency from the list.", field)
 
 
@@ -138,9 +160,9 @@ def check_template(text: str, *, field: str) -> None:
             unknown.append("{" + shown + "}")
     if unknown:
         known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+        named = list(dict.fromkeys(unknown))
         raise ValidationFailed(
-            f"Unknown placeholder{'s' if len(unknown) > 1 else ''} "
-            f"{', '.join(dict.fromkeys(unknown))}. Use only {known}.",
+            f"Unknown {noun(len(named), 'placeholder')} {', '.join(named)}. Use only {known}.",
             field,
         )
 
@@ -173,7 +195,7 @@ def update_settings(change: SettingsChange) -> Settings:
     get_settings()
     settings = db.session.get(Settings, 1, with_for_update=True, populate_existing=True)
     check_country(change.country)
-    check_currency(change.currency_override)
+    check_currency(change.currency_override, kept=settings.currency_override)
     check_payment_terms(change.payment_terms_days)
     check_prefix(change.invoice_prefix)
     check_next_number(settings, change.next_invoice_number)

@@ -1,4 +1,5 @@
-"""Template filters and globals: money and dates in the company's locale, the settings."""
+"""Template filters and globals: money and dates in the company's locale, durations, taxes,
+counted nouns, the settings."""
 
 from datetime import date
 from decimal import Decimal
@@ -8,10 +9,12 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import Flask, g
 
-from billing.catalog import percent_text
+from billing.catalog import percent_text, tax_label
+from billing.durations import format_duration
 from billing.export_text import ledger_amount_text
 from billing.money import format_money
 from billing.settings import company_locale, get_settings
+from billing.wording import counted, noun, overdue_text
 from models import Settings
 
 
@@ -59,6 +62,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(percent_text, "percent")
     app.add_template_filter(quantity)
     app.add_template_filter(ledger_amount)
+    app.add_template_filter(format_duration, "duration")  # {{ entry.minutes | duration }}
+    app.add_template_filter(tax_label)  # {{ tax.name | tax_label(tax.percent) }}
+    app.add_template_filter(counted)  # {{ n | counted("invoice") }} -> "2 invoices"
+    app.add_template_filter(noun)  # {{ n | noun("invoice") }} -> "invoices"
+    app.add_template_filter(overdue_text)  # {{ invoice.days_overdue(today) | overdue_text }}
 
     @app.context_processor
     def inject_settings() -> dict[str, Any]:

@@ -4,11 +4,18 @@ from authlib.integrations.base_client.errors import OAuthError
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from billing.accounting import access_token, connection_for, disconnect, store_connection
+from billing.accounting import (
+    access_token,
+    connected_providers,
+    connection_for,
+    disconnect,
+    store_connection,
+)
 from billing.errors import Conflict
 from billing.ledger_mapping import missing_mappings
 from billing.ledger_tax import detect_tax_model
 from billing.oauth_text import refusal_text
+from billing.settings import get_settings
 from blueprints.admin import bp
 from blueprints.forms import ActionForm
 from integrations import quickbooks as qbo
@@ -38,7 +45,30 @@ def accounting():
         }
         for p in Provider
     ]
-    return render_template("admin/accounting.html", ledgers=ledgers, form=ActionForm())
+    return render_template(
+        "admin/accounting.html",
+        ledgers=ledgers,
+        form=ActionForm(),
+        settings=get_settings(),
+        connected=connected_providers(),
+    )
+
+
+@bp.route("/accounting/options", methods=["POST"])
+def accounting_options():
+    """Whether a saved batch is exported at once, and to which ledger."""
+    ActionForm().validate_on_submit()
+    settings = get_settings()
+    target = request.form.get("export_target", "")
+    if target and target not in {p.value for p in Provider}:
+        abort(400, "Choose quickbooks or xero.")
+    settings.export_on_save = request.form.get("export_on_save") == "1"
+    settings.export_target = target
+    db.session.commit()
+    flash("Saving a batch: " + ("it is exported at once." if settings.export_on_save
+                                else "it is not exported; export from the Billing page."),
+          "success")  # fmt: skip
+    return redirect(url_for("admin.accounting"))
 
 
 @bp.route("/accounting/<name>/connect", methods=["POST"])

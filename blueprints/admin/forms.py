@@ -37,7 +37,7 @@ from billing.settings import (
     check_prefix,
     check_template,
     countries,
-    currencies,
+    currency_choices,
     read_logo,
 )
 from billing.users import check_password_strength, normalize_email
@@ -120,11 +120,13 @@ class SettingsForm(FlaskForm):
             except ValidationFailed as error:
                 raise ValidationError(str(error)) from None
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, kept_currency: str | None = None, **kwargs: Any):
+        """``kept_currency``: the override saved now, offered even if no longer current."""
         super().__init__(*args, **kwargs)
         self.country.choices = [SelectChoice(code, name) for code, name in countries().items()]
         self.currency_override.choices = [SelectChoice("", "Follow the country")] + [
-            SelectChoice(code, f"{code} – {name}") for code, name in currencies().items()
+            SelectChoice(code, f"{code} – {name}")
+            for code, name in currency_choices(kept_currency).items()
         ]
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
-from billing.catalog import percent_text, product_query, save_product
+from billing.catalog import product_query, save_product, tax_label
 from billing.errors import ValidationFailed
 from billing.money import from_minor
 from billing.settings import default_currency, get_settings
@@ -82,7 +82,7 @@ def _tax_choices(product: Product | None) -> list[SelectChoice]:
     query = query.where(TaxRate.active.is_(True) | (TaxRate.id == keep))
     choices = [SelectChoice("", "The default tax rate")]
     for tax in db.session.scalars(query):
-        label = f"{tax.name} ({percent_text(tax.percent)} %)"
+        label = tax_label(tax.name, tax.percent)
         choices.append(SelectChoice(str(tax.id), label if tax.active else f"{label}, inactive"))
     return choices
 

@@ -3,6 +3,7 @@
 from flask import render_template
 from sqlalchemy import func, select
 
+from billing.numbering import format_number
 from billing.settings import default_currency, get_settings
 from blueprints.admin import bp
 from models import Product, Rate, Role, TaxRate, User, db
@@ -21,6 +22,7 @@ def index():
         "admin/index.html",
         settings=settings,
         currency=default_currency(settings),
+        next_number=format_number(settings.invoice_prefix, settings.next_invoice_number),
         default_tax=default_tax,
         taxes=_count(TaxRate.id, TaxRate.active.is_(True)),
         rates=_count(Rate.id, Rate.active.is_(True)),

@@ -28,9 +28,12 @@ def settings():
     """Show and save the settings; an invalid form is shown again (422), nothing saved."""
     if request.method == "GET":
         current = get_settings()
-        form = SettingsForm(data={name: getattr(current, name) for name in EDITABLE})
+        form = SettingsForm(
+            data={name: getattr(current, name) for name in EDITABLE},
+            kept_currency=current.currency_override,
+        )
         return _page(form, current)
-    form = SettingsForm()
+    form = SettingsForm(kept_currency=get_settings().currency_override)
     if form.validate_on_submit():
         try:
             saved = update_settings(SettingsChange(**{n: form[n].data for n in EDITABLE}))

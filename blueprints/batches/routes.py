@@ -9,14 +9,18 @@ from sqlalchemy.orm import joinedload
 
 from app import htmx
 from billing.batch_preview import build_preview
-from billing.batches import delete_batch, save_batch
+from billing.batch_save import save_and_export
+from billing.batches import deletion_refusal
 from billing.clock import today as billing_today
-from billing.period_order import month_label
 from billing.errors import BillingError, ValidationFailed
+from billing.ledger_withdraw import delete_batch_everywhere, deletion_question
+from billing.period_order import month_label
+from billing.wording import counted
 from blueprints.auth.access import admin_required
 from blueprints.batches import bp
 from blueprints.batches.request import parse_request, quick_periods
 from blueprints.forms import ActionForm
+from integrations.ledger_errors import LedgerError
 from models import ContractType, Customer, DetailLevel, Invoice, InvoiceBatch, db
 
 
@@ -56,7 +60,7 @@ def new():
 def summary():
     """The builder's live summary for the ticked items (an htmx fragment)."""
     context = _builder_context(request.args, billing_today())
-    return render_template("batches/_summary.html", **context)
+    return render_template("batches/_summary.html", oob=True, **context)
 
 
 @bp.route("", methods=["POST"])
@@ -65,33 +69,15 @@ def create():
     """Save the batch as previewed: Draft invoices, tickets billed, in one transaction."""
     today = billing_today()
     try:
-        batch = save_batch(parse_request(request.form, today), current_user, today)
-        db.session.commit()
+        outcome = save_and_export(parse_request(request.form, today), current_user, today)
     except BillingError as error:
         db.session.rollback()
         context = _builder_context(request.form, today)
         context["error"] = error
         return render_template("batches/new.html", **context), error.status_code
-    flash(f"Batch {batch.name} saved: {len(batch.invoices)} draft invoices.", "success")
-    _export_to_connected_ledgers(batch)
-    return redirect(url_for("batches.detail", batch_id=batch.id))
-
-
-def _export_to_connected_ledgers(batch: InvoiceBatch) -> None:
-    """A saved batch goes to each connected ledger at once; failures stay on the invoices."""
-    from billing.export import export_invoices, outcome_messages
-    from blueprints.main.routes import connected_ledgers
-
-    for provider in connected_ledgers():
-        try:
-            outcomes = export_invoices(list(batch.invoices), provider, current_user)
-        except BillingError as error:
-            db.session.rollback()
-            flash(f"Not exported to {provider.label}: {error}", "error")
-            continue
-        db.session.commit()
-        for message, category in outcome_messages(outcomes, provider):
-            flash(message, category)
+    for message, category in outcome.messages():
+        flash(message, category)
+    return redirect(url_for("batches.detail", batch_id=outcome.batch.id))
 
 
 @bp.route("")
@@ -129,7 +115,14 @@ def detail(batch_id: int):
         .options(joinedload(Invoice.customer), joinedload(Invoice.contract))
         .order_by(Invoice.number)
     ).all()
-    return render_template("batches/detail.html", batch=batch, invoices=invoices, form=ActionForm())
+    return render_template(
+        "batches/detail.html",
+        batch=batch,
+        invoices=invoices,
+        form=ActionForm(),
+        refusal=deletion_refusal(batch),
+        confirmation=deletion_question(batch, invoices),
+    )
 
 
 @bp.route("/<int:batch_id>/delete", methods=["POST"])
@@ -138,10 +131,20 @@ def delete(batch_id: int):
     """Delete a batch and its invoices, releasing its tickets (refused once one is paid)."""
     batch = db.get_or_404(InvoiceBatch, batch_id)
     name = batch.name
-    numbers = delete_batch(batch, current_user)  # a Conflict becomes a 409 page/fragment
+    try:  # a Conflict (a paid invoice, a ledger not connected) becomes a 409 page/fragment
+        numbers, withdrawn = delete_batch_everywhere(batch, current_user)
+    except LedgerError as error:
+        db.session.rollback()
+        flash(error.text, "error")
+        return redirect(url_for("batches.detail", batch_id=batch_id))
     db.session.commit()
     freed = f" Numbers {', '.join(numbers)} are retired." if numbers else ""
-    flash(f"Batch {name} deleted; its tickets can be billed again.{freed}", "success")
+    ledger = (
+        f" {counted(withdrawn, 'ledger copy', 'ledger copies')} voided or deleted."
+        if (withdrawn)
+        else ""
+    )
+    flash(f"Batch {name} deleted; its tickets can be billed again.{freed}{ledger}", "success")
     if htmx:
         return "", 204, {"HX-Redirect": url_for("batches.index")}
     return redirect(url_for("batches.index"))

@@ -5,7 +5,7 @@ from flask import Blueprint
 from sqlalchemy import func, select
 
 from billing.batch_preview import BatchRequest
-from billing.batches import save_batch
+from billing.batch_save import save_and_export
 from billing.clock import today
 from billing.errors import BillingError
 from billing.money import format_money
@@ -32,19 +32,27 @@ def _customer_ids(names: tuple[str, ...]) -> set[int]:
 @click.option("--end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD")
 @click.option("--name", default="", help="Batch name (default: the month, e.g. Oct 2026).")
 @click.option("--customer", "customers", multiple=True, help="Only this customer (repeatable).")
-def create_batch_command(start, end, name: str, customers: tuple[str, ...]) -> None:
-    """Bill a period as the batch builder would, and print the invoices made."""
+@click.option(
+    "--export/--no-export",
+    default=None,
+    help="Export to the ledger (default: as Admin > Accounting says for a saved batch).",
+)
+def create_batch_command(start, end, name: str, customers: tuple[str, ...], export) -> None:
+    """Bill a period as the batch builder would (and export it as saving there does); print
+    the invoices made and what the export did."""
     request = BatchRequest(
         start.date(), end.date(), name=name, customer_ids=_customer_ids(customers)
     )
     try:
-        batch = save_batch(request, None, today())
-        db.session.commit()
+        outcome = save_and_export(request, None, today(), export=export)
     except BillingError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     locale = company_locale(get_settings())
-    click.echo(f"Batch {batch.name}: {len(batch.invoices)} draft invoices.")
-    for invoice in sorted(batch.invoices, key=lambda i: i.number):
+    messages = outcome.messages()
+    click.echo(messages[0][0])
+    for invoice in sorted(outcome.batch.invoices, key=lambda i: i.number):
         total = format_money(invoice.total_minor, invoice.currency, locale)
         click.echo(f"{invoice.number}  {invoice.customer.name}  {total}")
+    for message, _ in messages[1:]:
+        click.echo(message, err=True)

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from billing.catalog import percent_text
+from billing.catalog import tax_label
 from billing.invoice_edit import LineInput
 from billing.money import from_minor
 from blueprints.admin.forms import optional_int, strip
@@ -56,7 +56,7 @@ class LineForm(FlaskForm):
         """Choices: active tax rates (and the line's own), active products (adding only)."""
         offered = [t for t in taxes if t.active or (line and t.id == line.tax_rate_id)]
         self.tax_rate_id.choices = [SelectChoice("", "No tax")] + [
-            SelectChoice(t.id, f"{t.name} ({percent_text(t.percent)} %)") for t in offered
+            SelectChoice(t.id, tax_label(t.name, t.percent)) for t in offered
         ]
         self.product_id.choices = [SelectChoice("", "None: a free line")] + [
             SelectChoice(p.id, f"{p.name} ({money(p.unit_price_minor, p.currency)})")

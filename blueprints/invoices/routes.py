@@ -22,7 +22,6 @@ from billing.clock import today as billing_today
 from billing.errors import ValidationFailed
 from billing.invoice_edit import create_invoice, set_status_by_hand, update_header
 from billing.invoices import tax_summary
-from billing.lines import hours
 from billing.status import allowed, ensure_editable, is_editable
 from blueprints.auth.access import admin_required
 from blueprints.forms import ActionForm, show_error
@@ -143,7 +142,7 @@ def block_balance(invoice: Invoice) -> dict | None:
         "contract": contract,
         "as_of": as_of,
         "hours": contract.type == ContractType.BLOCK_HOURS,
-        "hours_left": hours(minutes),
+        "minutes_left": minutes,
         "amount_minor": amount,
     }
 
@@ -166,7 +165,7 @@ def invoice_page(invoice: Invoice, *, status: int = 200, **forms):
         "totals": tax_summary(invoice),
         "events": load_events(invoice),
         "block": block_balance(invoice),
-        "overdue": invoice.is_overdue(billing_today()),
+        "overdue": invoice.days_overdue(billing_today()),
         "editable": editable,
         "targets": status_targets(invoice) if admin else [],
         "reopenable": InvoiceStatus.DRAFT in allowed(invoice.status),
@@ -303,7 +302,7 @@ def _header_fragment(invoice: Invoice, form: HeaderForm) -> str:
         invoice=invoice,
         header_form=form,
         editable=True,
-        overdue=invoice.is_overdue(billing_today()),
+        overdue=invoice.days_overdue(billing_today()),
     )
 
 

@@ -22,17 +22,14 @@ from models import Customer, ExportState, Invoice, InvoiceBatch, InvoiceExport, 
 PAGE_SIZE = 50
 SEARCH_MAX = 100
 OVERDUE = "overdue"
-SETTLED = (InvoiceStatus.PAID, InvoiceStatus.REFUNDED)
-UNSETTLED = tuple(status for status in InvoiceStatus if status not in SETTLED)
 DEFAULT_SORT = "-number"
 
 FilterFunction = Callable[[Select, str], Select | None]
 
 
 def overdue_clause(today: date) -> sa.ColumnElement[bool]:
-    """Overdue, derived and never stored: past its due date and neither Paid nor Refunded."""
-    # IN rather than NOT IN: an index on (status, due_date) then serves it with a few seeks.
-    return sa.and_(Invoice.status.in_(UNSETTLED), Invoice.due_date < today)
+    """Overdue on ``today``: the model's rule (:meth:`models.Invoice.is_overdue`) in SQL."""
+    return Invoice.is_overdue(today)
 
 
 def filter_status(query: Select, value: str) -> Select | None:

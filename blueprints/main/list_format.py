@@ -16,7 +16,8 @@ from flask import url_for
 from markupsafe import Markup, escape
 
 from billing.money import format_money
-from models import Invoice
+from billing.wording import overdue_text
+from models import overdue_days
 
 CACHED = 8192
 
@@ -42,7 +43,7 @@ class ListRow(NamedTuple):
     batch_id: int | None
     batch_name: str | None
     status: str
-    overdue: bool
+    overdue: str  # "Overdue · 12 days", or empty
     total: str
     due: str
 
@@ -58,7 +59,7 @@ def list_rows(rows: Iterable[Any], locale: Locale, today: date) -> list[ListRow]
             row.batch_id,
             row.batch_name,
             row.status.value,
-            Invoice.is_overdue(row, today),  # the model's rule, on a plain row
+            overdue_text(overdue_days(row.status, row.due_date, today)),  # the model's rule
             _money(row.total_minor, row.currency, locale),
             _date(row.due_date, locale),
         )

@@ -19,10 +19,12 @@ from sqlalchemy import func, select
 from werkzeug.routing import BuildError
 
 from app import htmx
+from billing.accounting import connected_providers
 from billing.clock import today as billing_today
 from billing.errors import Conflict
 from billing.settings import company_locale
 from billing.status import change_status
+from billing.wording import counted, noun
 from blueprints.auth.access import admin_required
 from blueprints.main import bp
 from blueprints.main.billing_filters import (
@@ -37,7 +39,6 @@ from blueprints.main.billing_filters import (
 from blueprints.main.list_format import id_link, list_rows, options
 from blueprints.templating import current_settings
 from models import (
-    AccountingConnection,
     Customer,
     Invoice,
     InvoiceBatch,
@@ -167,10 +168,7 @@ def _row_links() -> dict[str, str]:
 
 def connected_ledgers() -> list[Provider]:
     """The ledgers connected and usable for export, for the export buttons."""
-    rows = db.session.execute(
-        select(AccountingConnection.provider).where(AccountingConnection.tenant_id != "")
-    )
-    return [provider for (provider,) in rows]
+    return connected_providers()
 
 
 def _choices(filters: dict[str, str]) -> dict:
@@ -248,13 +246,14 @@ def _report(target: InvoiceStatus, asked: int, changed: list, refused: list, fou
     """Flash what a bulk status change did."""
     label = target.value.capitalize()
     if changed:
-        noun = "invoice" if len(changed) == 1 else "invoices"
-        flash(f"{len(changed)} {noun} changed to {label}: {', '.join(changed)}.", "success")
+        listed = ", ".join(changed)
+        flash(f"{counted(len(changed), 'invoice')} changed to {label}: {listed}.", "success")
     unchanged = found - len(changed) - len(refused)
     if unchanged:
-        was = "invoice was" if unchanged == 1 else "invoices were"
-        flash(f"{unchanged} {was} already {label}.", "info")
+        was = "was" if unchanged == 1 else "were"
+        flash(f"{counted(unchanged, 'invoice')} {was} already {label}.", "info")
     if refused:
         flash(f"Not changed: {'; '.join(refused)}.", "error")
     if asked > found:
-        flash(f"{asked - found} of the selected invoices no longer exist.", "info")
+        gone = asked - found
+        flash(f"{gone} of the selected invoices no longer {noun(gone, 'exists', 'exist')}.", "info")

@@ -4,4 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("work", __name__)
 
-from blueprints.work import contracts, customers, ticket_items, tickets  # noqa: E402,F401
+from blueprints.work import (  # noqa: E402,F401
+    contracts,
+    customers,
+    ticket_items,
+    ticket_resolution,
+    tickets,
+)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from billing.catalog import percent_text
+from billing.catalog import tax_label
 from billing.contract_terms import PERIODS, ROUNDING_MINUTES, ContractInput
 from billing.errors import BillingError
 from billing.money import format_money
@@ -135,7 +135,7 @@ def tax_choices(contract: Contract | None) -> list[SelectChoice]:
     query = select(TaxRate).where(TaxRate.active.is_(True) | (TaxRate.id == keep))
     choices = [SelectChoice("", "Choose a tax rate")]
     for tax in db.session.scalars(query.order_by(TaxRate.name)):
-        choices.append(SelectChoice(str(tax.id), f"{tax.name} ({percent_text(tax.percent)} %)"))
+        choices.append(SelectChoice(str(tax.id), tax_label(tax.name, tax.percent)))
     return choices
 
 

@@ -1,6 +1,5 @@
 """Customers: the searchable list, the customer page, and the form admins create and edit with."""
 
-from babel.numbers import format_decimal
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
@@ -8,7 +7,7 @@ from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from app import htmx
-from billing.clock import utcnow
+from billing.clock import today as billing_today
 from billing.customers import (
     MAX_NAME,
     STATUSES,
@@ -18,14 +17,13 @@ from billing.customers import (
     customer_contracts,
     customer_query,
     customer_work,
-    hours,
     parse_billing_emails,
     recent_invoices,
     save_customer,
     unbilled_totals_by_customer,
 )
 from billing.errors import ValidationFailed
-from billing.settings import check_currency, company_locale, currencies, default_currency
+from billing.settings import check_currency, currency_choices, default_currency
 from blueprints.admin.forms import rule, strip
 from blueprints.auth.access import admin_required
 from blueprints.forms import show_error
@@ -53,11 +51,10 @@ class CustomerForm(FlaskForm):
     )
     billing_emails = TextAreaField("Billing emails", [rule(parse_billing_emails)])
     address = TextAreaField("Address", [Length(max=2000)])
-    # Checked by the rule, so an unknown code gets the same message as from billing.
+    # Checked by the rule (validate_currency), so an unknown code gets the same message as
+    # from billing.
     currency = SelectField(
-        "Currency",
-        [InputRequired(message="Choose a currency."), rule(check_currency, field="currency")],
-        validate_choice=False,
+        "Currency", [InputRequired(message="Choose a currency.")], validate_choice=False
     )
     tax_exempt = BooleanField("Tax exempt (no tax on this customer's invoices)")
     active = BooleanField("Active", default=True)
@@ -66,9 +63,18 @@ class CustomerForm(FlaskForm):
     def __init__(self, *args, customer: Customer | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.customer = customer
+        kept = customer.currency if customer else None
         self.currency.choices = [
-            SelectChoice(code, f"{code} – {name}") for code, name in currencies().items()
+            SelectChoice(code, f"{code} – {name}") for code, name in currency_choices(kept).items()
         ]
+
+    def validate_currency(self, field: SelectField) -> None:
+        """A current currency, or the one the customer has already (even if no longer current)."""
+        kept = self.customer.currency if self.customer else None
+        try:
+            check_currency(field.data, field="currency", kept=kept)
+        except ValidationFailed as error:
+            raise ValidationError(str(error)) from None
 
     def validate_name(self, field: StringField) -> None:
         """A taken name shows along with the other fields' errors, not after them."""
@@ -78,11 +84,6 @@ class CustomerForm(FlaskForm):
             check_name(field.data, self.customer.id if self.customer else None)
         except ValidationFailed as error:
             raise ValidationError(str(error)) from None
-
-
-def hours_text(minutes: int) -> str:
-    """Minutes as hours with two decimals, in the company's locale (``90`` -> ``1.50``)."""
-    return format_decimal(hours(minutes), "#,##0.00", locale=company_locale(current_settings()))
 
 
 @bp.route("/customers")
@@ -108,7 +109,6 @@ def customers():
         "unbilled": unbilled_totals_by_customer(customer.id for customer in page.items),
         "search": search,
         "status": status,
-        "hours": hours_text,
     }
     # A history restore after a cache miss also sends HX-Request, but needs the whole page.
     if htmx and not htmx.boosted and not htmx.history_restore_request:
@@ -134,8 +134,7 @@ def customer(customer_id: int):
         work=customer_work(customer),
         invoices=invoices,
         invoice_count=invoice_count,
-        today=utcnow().date(),
-        hours=hours_text,
+        today=billing_today(),
     )
 
 

@@ -19,7 +19,6 @@ from flask_login import current_user
 
 from app import htmx
 from billing.clock import today as local_today
-from billing.durations import format_duration
 from billing.errors import ValidationFailed
 from billing.money import from_minor
 from billing.tickets import check_not_billed
@@ -38,12 +37,6 @@ from blueprints.work.tickets import get_ticket_or_404, ticket_page
 from models import Expense, Product, Ticket, TimeEntry, db
 
 TOTALS_CHANGED = "ticket-totals-changed"
-
-
-@bp.app_template_filter("duration")
-def duration_filter(minutes: int) -> str:
-    """``{{ entry.minutes | duration }}`` -> ``1:30``."""
-    return format_duration(minutes)
 
 
 @bp.app_template_filter("quantity")
@@ -152,7 +145,9 @@ def _add(kind: Kind, ticket_id: int):
         return _back(kind, ticket_id, f"{kind.label} added.")
     ticket = get_ticket_or_404(ticket_id)
     blank = work_form(kind.form, ticket, blank=True)
-    body = _fragment(kind, "section", ticket, **{f"{kind.name}_form": blank, "editing": None})
+    # ``focus``: the blank form takes the keyboard back (htmx honours autofocus on a swap).
+    forms = {f"{kind.name}_form": blank, "editing": None, "focus": True}
+    body = _fragment(kind, "section", ticket, **forms)
     # The add form is its own target (for 422); a success re-renders the whole section.
     return htmx_response(
         body, retarget=f"#{kind.anchor()}", reswap="outerHTML", trigger=TOTALS_CHANGED

@@ -28,7 +28,7 @@ from billing.work_totals import totals_by_ticket
 from blueprints.forms import ActionForm, show_error
 from blueprints.work import bp
 from blueprints.work.ticket_forms import ExpenseForm, TicketForm, TimeEntryForm, work_form
-from models import Contract, Customer, Ticket, TicketStatus, db
+from models import Contract, Customer, Ticket, TicketEvent, TicketStatus, db
 
 PAGE_SIZE = 50
 BILLED_FILTERS = {"yes": "Billed", "no": "Not billed"}
@@ -47,9 +47,12 @@ def get_ticket_or_404(ticket_id: int, *, for_update: bool = False) -> Ticket:
     return ticket
 
 
-def ticket_page(ticket: Ticket, *, status: int = 200, add_form=None, editing=None):
+def ticket_page(
+    ticket: Ticket, *, status: int = 200, add_form=None, editing=None, resolved_error=None
+):
     """The ticket page. ``add_form`` replaces the blank add form of its kind; ``editing``
-    (name, item id, form) shows that row as its form: both show errors without JavaScript."""
+    (name, item id, form) shows that row as its form: both show errors without JavaScript;
+    ``resolved_error`` is shown beside the resolved date."""
     forms = {}
     if not ticket.is_billed:
         options = work_options(ticket)
@@ -66,6 +69,12 @@ def ticket_page(ticket: Ticket, *, status: int = 200, add_form=None, editing=Non
         actions=ACTIONS,
         action_form=ActionForm(),
         editing=editing,
+        resolved_error=resolved_error,
+        events=db.session.scalars(
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket.id)
+            .order_by(TicketEvent.created_at)
+        ).all(),
         **forms,
     )
     return make_response(body, status)

@@ -68,6 +68,19 @@ def test_add_edit_and_delete_time_inline_while_the_totals_follow(page, login, ti
     assert page.evaluate("window.__same_page") is True, "the page was reloaded"
 
 
+def test_after_adding_time_the_keyboard_is_back_in_the_add_form(page, login, ticket_id):
+    login()
+    page.goto(f"/tickets/{ticket_id}")
+    expect(page.get_by_role("form", name="Add time").get_by_label("Date")).not_to_be_focused()
+    add = page.get_by_role("form", name="Add time")
+    add.get_by_label("Duration").fill("0:30")
+    add.get_by_label("Duration").press("Enter")  # submitted from the keyboard
+    expect(page.locator("#time-entries tbody tr[id^='time-entry-']")).to_have_count(1)
+    fresh = page.get_by_role("form", name="Add time")
+    expect(fresh.get_by_label("Duration")).to_have_value("")  # the blank form swapped in...
+    expect(fresh.get_by_label("Date")).to_be_focused()  # ...has the keyboard, on its first field
+
+
 def test_invalid_duration_shows_the_message_beside_the_field(page, login, ticket_id):
     login()
     page.goto(f"/tickets/{ticket_id}")

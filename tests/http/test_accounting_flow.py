@@ -151,7 +151,7 @@ def test_connect_map_and_export_60_invoices_read_back_to_the_cent(
     ids = [str(i.id) for i in invoices]
     response = admin_client.post("/invoices/bulk/export", data={"to": provider.value, "ids": ids})
     page = admin_client.get(response.location).get_data(as_text=True)
-    assert f"60 invoice(s) exported to {provider.label}" in page
+    assert f"60 invoices exported to {provider.label}" in page
     ours = {i.number: Decimal(i.total_minor) / 100 for i in invoices}
     assert ledger_totals(provider, fake) == ours  # every total, to the cent
     db.session.expire_all()

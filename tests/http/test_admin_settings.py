@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from billing.settings import MAX_LOGO_BYTES, default_currency, get_settings
-from models import Customer, Invoice, Settings, db
+from models import Customer, Invoice, Role, Settings, db
+from tests.conftest import make_user
 
 
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (4, 3)) -> bytes:
@@ -90,6 +91,19 @@ def test_saving_stores_everything_and_the_currency_follows_the_country(admin_cli
     assert "Settings saved." in page and "Billing in EUR" in page
 
 
+def test_currency_list_holds_current_currencies_and_the_one_stored(admin_client):
+    page = text(admin_client.get("/admin/settings"))
+    assert '<option value="CHF">CHF – Swiss Franc</option>' in page
+    for historic in ("DEM", "XEU", "HRK", "XAU"):
+        assert f'value="{historic}"' not in page, historic
+    get_settings().currency_override = "HRK"  # stored before the list was trimmed
+    db.session.commit()
+    page = text(admin_client.get("/admin/settings"))
+    assert '<option selected value="HRK">HRK – Croatian Kuna</option>' in page
+    saved = admin_client.post("/admin/settings", data=valid_form(currency_override="HRK"))
+    assert saved.status_code == 302 and stored().currency_override == "HRK"
+
+
 def test_currency_override_and_back_to_following_the_country(admin_client):
     admin_client.post("/admin/settings", data=valid_form(currency_override="CHF"))
     settings = stored()
@@ -116,6 +130,7 @@ def test_currency_override_and_back_to_following_the_country(admin_client):
         ("email_subject", "{company.__class__}", "Unknown placeholder {company.__class__}"),
         ("country", "XX", "Not a valid choice"),
         ("currency_override", "XYZ", "Not a valid choice"),
+        ("currency_override", "DEM", "Not a valid choice"),  # historic: no longer offered
     ],
 )
 def test_invalid_input_is_refused_beside_its_field_and_nothing_is_saved(
@@ -261,3 +276,13 @@ def test_admin_overview_links_every_area(admin_client):
         assert f'href="{href}"' in page
     assert 'href="/admin/users"' in page and "Acme IT" in page
     assert "1 active, of whom 1 admin" in page
+
+
+def test_admin_overview_shows_the_next_number_as_printed_and_counts_in_words(admin_client):
+    settings = get_settings()
+    settings.invoice_prefix, settings.next_invoice_number = "INV-", 55
+    make_user(Role.ADMIN)
+    make_user(Role.TECHNICIAN)
+    page = text(admin_client.get("/admin/"))
+    assert "next invoice INV-0055" in page and "INV-55" not in page
+    assert "3 active, of whom 2 admins" in page

@@ -153,3 +153,87 @@ def test_a_contract_with_nothing_to_bill_gets_no_invoice(admin_client, runner):
     assert f"batch-contract-{hourly.id}" not in page and f"batch-contract-{block.id}" not in page
     _bill(runner, "november to 3 December")
     assert db.session.scalar(sa.select(sa.func.count(Invoice.id))) == 0
+
+
+def _two_tickets():
+    contract = make_contract(start_date=OCT)  # hourly, $125.00 an hour
+    tickets = []
+    for title, minutes in (("Printer jam", 60), ("Server patching", 120)):
+        ticket = make_ticket(contract, title=title, status=TicketStatus.RESOLVED,
+                             closed_at=datetime.combine(date(2026, 11, 20), time(9)))  # fmt: skip
+        make_time_entry(ticket, work_date=date(2026, 11, 18), minutes=minutes)
+        make_time_entry(ticket, work_date=date(2026, 11, 19), minutes=30)
+        tickets.append(ticket)
+    return contract, tickets
+
+
+def _picks(contract, kept, detail: str) -> dict:
+    return {
+        "start": "2026-11-01", "end": "2026-11-30", "picked": "1", "detail": detail,
+        "contract": [str(contract.id)], "ticket": [str(t.id) for t in kept],
+        "entry": [str(e.id) for t in kept for e in t.time_entries],
+    }  # fmt: skip
+
+
+def test_every_figure_follows_the_ticks_and_the_detail_level_keeps_them(admin_client):
+    contract, (printer, server) = _two_tickets()
+    full = admin_client.get("/batches/new?start=2026-11-01&end=2026-11-30").get_data(as_text=True)
+    assert "$500.00" in full.split(f'id="contract-amount-{contract.id}"')[1][:80]  # 4:00 h
+    fragment = admin_client.get(
+        "/batches/summary", query_string=_picks(contract, [printer], "ticket")
+    ).get_data(as_text=True)
+    amount = fragment.split(f'id="contract-amount-{contract.id}" hx-swap-oob="true">')[1]
+    assert amount.startswith("$187.50")  # the contract's own amount follows the untick
+    lines = fragment.split(f'id="contract-lines-{contract.id}" hx-swap-oob="true">')[1]
+    assert "Printer jam" in lines and "Server patching" not in lines
+    by_entry = admin_client.get(
+        "/batches/summary", query_string=_picks(contract, [printer], "time_entry")
+    ).get_data(as_text=True)
+    lines = by_entry.split(f'id="contract-lines-{contract.id}" hx-swap-oob="true">')[1]
+    # a line per time entry now, and the unticked ticket still left out
+    assert lines.count(f"#{printer.id} 2026-11-1") == 2 and f"#{server.id} " not in lines
+    assert 'data-figure="total-USD"><strong>$187.50' in by_entry
+    saved = admin_client.post("/batches", data=_picks(contract, [printer], "time_entry"))
+    assert saved.status_code == 302
+    (invoice,) = db.session.scalars(sa.select(Invoice)).all()
+    assert invoice.total_minor == 18750 and len(invoice.lines) >= 2
+    assert db.session.get(Ticket, server.id).batch_id is None
+
+
+def test_work_resolved_after_the_period_is_listed_and_a_resolved_date_brings_it_back(
+    admin_client, runner
+):
+    """November work on a ticket resolved on 3 December: not billable in November, said so;
+    an admin sets the resolved date to 30 November (audited) and November bills it."""
+    contract = make_contract(start_date=OCT)
+    ticket = make_ticket(contract, title="Firewall swap", status=TicketStatus.RESOLVED,
+                         closed_at=datetime.combine(date(2026, 12, 3), time(9)))  # fmt: skip
+    make_time_entry(ticket, work_date=date(2026, 11, 25), minutes=120)
+    page = admin_client.get("/batches/new?start=2026-11-01&end=2026-11-30").get_data(as_text=True)
+    assert f"#{ticket.id} Firewall swap: resolved on 03 Dec 2026, after this period." in page
+    future = admin_client.post(f"/tickets/{ticket.id}/resolved-date",
+                               data={"resolved_on": "2026-12-24"})  # fmt: skip
+    assert future.status_code == 422
+    assert "cannot be in the future" in future.get_data(as_text=True)
+    early = admin_client.post(f"/tickets/{ticket.id}/resolved-date",
+                              data={"resolved_on": "2026-11-20"})  # fmt: skip
+    assert early.status_code == 422 and "has work on 25 Nov 2026" in early.get_data(as_text=True)
+    done = admin_client.post(f"/tickets/{ticket.id}/resolved-date",
+                             data={"resolved_on": "2026-11-30"})  # fmt: skip
+    assert done.status_code == 302
+    page = admin_client.get(done.location).get_data(as_text=True)
+    assert "Resolved date set to 30 Nov 2026 (was 03 Dec 2026)." in page
+    result = runner.invoke(args=["batches", "create", "--start", "2026-11-01", "--end",
+                                 "2026-11-30"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).batch_id is not None
+
+
+def test_a_technician_cannot_move_a_resolved_date(tech_client):
+    ticket = make_ticket(make_contract(), status=TicketStatus.OPEN)
+    response = tech_client.post(f"/tickets/{ticket.id}/resolved-date",
+                                data={"resolved_on": "2026-11-30"})  # fmt: skip
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).status == TicketStatus.OPEN

@@ -101,12 +101,27 @@ def test_lists_invoices_newest_number_first_with_their_columns(admin_client, boo
     assert 'aria-sort="descending"' in html  # the number column, the default sort
 
 
-def test_overdue_is_derived_past_due_and_not_settled(admin_client, book):
+def test_overdue_is_sent_or_exported_past_due_with_its_days_late(app, admin_client):
+    app.config["BILLING_TODAY"] = "2026-03-31"
+    acme = _customer("Acme Dental")
+    _invoice("INV-0001", acme, S, (2026, 3, 1), (2026, 3, 19))
+    _invoice("INV-0002", acme, E, (2026, 3, 1), (2026, 3, 30))
+    _invoice("INV-0003", acme, D, (2026, 1, 1), (2026, 1, 31))  # a Draft was never sent
+    _invoice("INV-0004", acme, P, (2026, 1, 1), (2026, 1, 31))
+    _invoice("INV-0005", acme, R, (2026, 1, 1), (2026, 1, 31))
+    _invoice("INV-0006", acme, S, (2026, 3, 1), (2026, 3, 31))  # due today: not late yet
+    db.session.commit()
     html = _page(admin_client)
-    assert "Overdue" in _row(html, "INV-0002")  # Sent, past due
-    for settled in ("INV-0001", "INV-0005"):  # Paid, Refunded: past due but settled
-        assert "Overdue" not in _row(html, settled)
-    assert "Overdue" not in _row(html, "INV-0006")  # Sent, due in the future
+
+    def badge(number: str) -> str | None:
+        found = re.search(r'<span class="badge badge-overdue">([^<]*)</span>', _row(html, number))
+        return found.group(1) if found else None
+
+    assert badge("INV-0001") == "Overdue · 12 days"
+    assert badge("INV-0002") == "Overdue · 1 day"
+    assert [badge(f"INV-000{n}") for n in (3, 4, 5, 6)] == [None] * 4
+    # The Overdue filter (SQL) and the badges (Python) apply the same rule.
+    assert _numbers(_page(admin_client, "?status=overdue")) == _short(2, 1)
 
 
 def test_numbers_sort_naturally_past_9999(admin_client):

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from billing.clock import utcnow
 from billing.settings import get_settings
 from models import (
     ContractService,
@@ -103,10 +102,10 @@ def test_list_shows_customers_with_their_details_and_unbilled_work(admin_client)
     assert f'href="/customers/{acme.id}">Acme Corp</a>' in page
     assert "ap@acme.example, cfo@acme.example" in page
     row = page[page.index(f'id="customer-{acme.id}"') :].split("</tr>")[0]
-    # unbilled: 50 + 30 + 20 minutes = 1.67 h; 125.00 + 30.00 + 62.50 = 217.50
-    assert "1.67" in row and "$217.50" in row and "Taxable" in row and "USD" in row
+    # unbilled: 50 + 30 + 20 minutes = 1:40 h; 125.00 + 30.00 + 62.50 = 217.50
+    assert ">1:40<" in row and "$217.50" in row and "Taxable" in row and "USD" in row
     zeta = page[page.index("Zeta GmbH") :].split("</tr>")[0]
-    assert "EUR" in zeta and "Exempt" in zeta and "0.00" in zeta and "€0.00" in zeta
+    assert "EUR" in zeta and "Exempt" in zeta and ">0:00<" in zeta and "€0.00" in zeta
     assert "Gone Ltd" not in page  # active only by default
     assert page.index("Acme Corp") < page.index("Zeta GmbH")
     assert 'href="/customers/new"' in page and "2 active customers" in page
@@ -279,6 +278,7 @@ def test_edit_customer(admin_client):
             "Enter at most 10 billing emails.",
         ),
         ({"currency": "XXQ"}, "currency", "Choose a currency from the list."),
+        ({"currency": "DEM"}, "currency", "Choose a currency from the list."),  # historic
         ({"currency": ""}, "currency", "Choose a currency."),
     ],
 )
@@ -305,6 +305,27 @@ def test_every_broken_field_is_shown_at_once(admin_client):
     assert page.count("Use at most 200 characters.") == 0
     long = text(admin_client.post("/customers/new", data=customer_form(name="x" * 201)))
     assert long.count("Use at most 200 characters.") == 1
+
+
+def test_currency_list_holds_current_currencies_only(admin_client):
+    page = text(admin_client.get("/customers/new"))
+    for current in ("USD – US Dollar", "EUR – Euro", "JPY – Japanese Yen", "XCG"):
+        assert current in page, current
+    for historic in ("DEM", "XEU", "HRK", "ESP", "XAU"):
+        assert f'value="{historic}"' not in page, historic
+
+
+def test_a_customer_keeps_a_currency_no_longer_current(admin_client):
+    customer = make_customer(name="Zagreb Tours", currency="HRK")  # kuna, replaced in 2023
+    make_invoice(customer, "INV-1")
+    page = text(admin_client.get(f"/customers/{customer.id}/edit"))
+    assert '<option selected value="HRK">HRK – Croatian Kuna</option>' in page
+    form = customer_form(name="Zagreb Tours d.o.o.", currency="HRK")
+    saved = admin_client.post(f"/customers/{customer.id}/edit", data=form)
+    assert saved.status_code == 302
+    assert (fresh(customer).name, fresh(customer).currency) == ("Zagreb Tours d.o.o.", "HRK")
+    other = admin_client.post("/customers/new", data=customer_form(name="New", currency="HRK"))
+    assert other.status_code == 422 and "Choose a currency from the list." in text(other)
 
 
 def test_currency_change_is_refused_once_an_invoice_exists(admin_client):
@@ -411,22 +432,23 @@ def test_customer_page_shows_details_contracts_and_unbilled_work(admin_client):
     assert "Retainer (flat fee)" in old_row and "Inactive" in old_row
 
     summary = page[page.index('id="unbilled-summary"') :].split("</dl>")[0]
-    # Open: 1 ticket. Unbilled: 2 tickets; 50 + 30 + 20 = 100 min = 1.67 h; billable
-    # 60 + 30 = 90 min = 1.50 h; value 125.00 + 30.00 + 62.50 = 217.50. The billed ticket's
+    # Open: 1 ticket. Unbilled: 2 tickets; 50 + 30 + 20 = 100 min = 1:40 h; billable
+    # 60 + 30 = 90 min = 1:30 h; value 125.00 + 30.00 + 62.50 = 217.50. The billed ticket's
     # two hours count nowhere.
-    for figure in ("<dd>1</dd>", "<dd>2</dd>", "<dd>1.67</dd>", "<dd>1.50</dd>", "$217.50"):
+    for figure in ("<dd>1</dd>", "<dd>2</dd>", "<dd>1:40</dd>", "<dd>1:30</dd>", "$217.50"):
         assert figure in summary, figure
     open_row = page[page.index(f'id="ticket-{work["open"].id}"') :].split("</tr>")[0]
     assert f'href="/tickets/{work["open"].id}"' in open_row and "Printer jams" in open_row
-    assert "Open" in open_row and "1.33" in open_row and "$155.00" in open_row
+    assert "Open" in open_row and ">1:20<" in open_row and "$155.00" in open_row
     resolved_row = page[page.index(f'id="ticket-{work["resolved"].id}"') :].split("</tr>")[0]
-    assert "Resolved" in resolved_row and "0.33" in resolved_row and "$62.50" in resolved_row
+    assert "Resolved" in resolved_row and ">0:20<" in resolved_row and "$62.50" in resolved_row
     assert "Old migration" not in page
 
 
-def test_customer_page_lists_invoices_newest_first_with_overdue(admin_client):
+def test_customer_page_lists_invoices_newest_first_with_overdue(app, admin_client):
+    app.config["BILLING_TODAY"] = "2026-03-31"
     customer = make_customer(name="Acme", currency="EUR")
-    today = utcnow().date()
+    today = date(2026, 3, 31)
     make_invoice(
         customer,
         "INV-1",
@@ -445,15 +467,22 @@ def test_customer_page_lists_invoices_newest_first_with_overdue(admin_client):
     make_invoice(
         customer, "INV-3", issue_date=today, due_date=today + timedelta(days=30), total_minor=500
     )
+    make_invoice(  # past due, but never sent
+        customer, "INV-0", issue_date=date(2025, 12, 1), due_date=date(2025, 12, 31)
+    )
     page = text(admin_client.get(f"/customers/{customer.id}"))
-    assert page.index("INV-3") < page.index("INV-2") < page.index("INV-1")
+    assert page.index("INV-3") < page.index("INV-2") < page.index("INV-1") < page.index("INV-0")
 
     def row(number: str) -> str:
-        return page[page.index(f"<td>{number}</td>") :].split("</tr>")[0]
+        invoice = db.session.scalar(select(Invoice).where(Invoice.number == number))
+        start = page.index(f'<a href="/invoices/{invoice.id}">{number}</a>')  # a link now
+        return page[start:].split("</tr>")[0]
 
-    assert "Sent" in row("INV-2") and "Overdue" in row("INV-2") and "€1,234.56" in row("INV-2")
+    assert "Sent" in row("INV-2") and "Overdue · 10 days" in row("INV-2")
+    assert "€1,234.56" in row("INV-2")
     assert "Paid" in row("INV-1") and "Overdue" not in row("INV-1")  # settled
     assert "Draft" in row("INV-3") and "Overdue" not in row("INV-3") and "€5.00" in row("INV-3")
+    assert "Draft" in row("INV-0") and "Overdue" not in row("INV-0")  # a Draft never is
     assert "not shown" not in page
 
 
@@ -465,6 +494,20 @@ def test_customer_page_shows_the_20_newest_invoices_and_counts_the_rest(admin_cl
     assert page.count('<tr id="invoice-') == 20
     assert "INV-22" in page and "INV-03" in page and "INV-02" not in page
     assert "The 20 newest of 23 invoices; 3 older ones not shown." in page
+
+
+def test_customer_page_counts_one_older_invoice_and_one_older_ticket_in_the_singular(
+    admin_client,
+):
+    customer = make_customer(name="Acme")
+    for n in range(21):
+        make_invoice(customer, f"INV-{n:02d}", issue_date=date(2025, 1, 1) + timedelta(days=n))
+    contract = make_contract(customer, start_date=date(2020, 1, 1))
+    for n in range(51):  # the page lists the 50 newest unbilled tickets
+        make_ticket(contract, title=f"Ticket {n}")
+    page = text(admin_client.get(f"/customers/{customer.id}"))
+    assert "The 20 newest of 21 invoices; 1 older one not shown." in page
+    assert "And 1 older unbilled ticket, counted in the totals above." in page
 
 
 def test_customer_page_queries_do_not_grow_with_its_records(admin_client, count_queries):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from babel.dates import format_date
 
 from models import Invoice, InvoiceEvent, InvoiceStatus, db
 from tests.http.test_invoice_pdf import make_invoice
@@ -160,6 +161,21 @@ def test_sending_delivers_the_pdf_and_makes_the_invoice_sent(admin_client, app, 
     assert event.message == "Sent to ap@acme.example.com, boss@acme.example.com."
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Sent to ap@acme.example.com, boss@acme.example.com." in page
+
+
+def test_once_exported_an_emailed_invoice_still_says_when_it_was_sent(
+    admin_client, app, smtp_server
+):
+    invoice = make_invoice()
+    admin_client.post(f"/invoices/{invoice.id}/send", data=dialog(admin_client, invoice))
+    exported = admin_client.post(f"/invoices/{invoice.id}/status", data={"status": "exported"})
+    assert exported.status_code == 302
+    page = unescape(admin_client.get(f"/invoices/{invoice.id}").get_data(as_text=True))
+    db.session.refresh(invoice)
+    assert invoice.status == InvoiceStatus.EXPORTED and invoice.sent_at is not None
+    day = format_date(invoice.sent_at.date(), "medium", locale="en_US")
+    assert 'data-status="exported"' in page
+    assert f'<dt>Sent</dt><dd data-fact="sent">{day}</dd>' in page
 
 
 def test_edited_recipients_subject_and_body_are_used(admin_client, app, smtp_server):

@@ -3,7 +3,7 @@ the audit trail, the derived Overdue badge, the logo, and its constant number of
 
 import html
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import BytesIO
 
@@ -103,19 +103,37 @@ def test_period_is_left_out_when_not_set(admin_client):
 
 
 @pytest.mark.parametrize(
-    ("status", "due", "overdue"),
+    ("status", "due", "badge"),
     [
-        (InvoiceStatus.SENT, date(2020, 1, 31), True),
-        (InvoiceStatus.DRAFT, date(2020, 1, 31), True),
-        (InvoiceStatus.PAID, date(2020, 1, 31), False),
-        (InvoiceStatus.REFUNDED, date(2020, 1, 31), False),
-        (InvoiceStatus.SENT, date(2099, 1, 31), False),
+        (InvoiceStatus.SENT, date(2026, 3, 19), "Overdue · 12 days"),
+        (InvoiceStatus.EXPORTED, date(2026, 3, 30), "Overdue · 1 day"),
+        (InvoiceStatus.DRAFT, date(2026, 1, 31), None),  # never sent: nobody is late paying it
+        (InvoiceStatus.PAID, date(2026, 1, 31), None),
+        (InvoiceStatus.REFUNDED, date(2026, 1, 31), None),
+        (InvoiceStatus.SENT, date(2026, 3, 31), None),  # due today: not late yet
     ],
 )
-def test_overdue_is_derived_from_due_date_and_status(admin_client, status, due, overdue):
-    invoice = draft(issue_date=date(2020, 1, 1), due_date=due, status=status)
-    assert ("data-overdue" in page(admin_client, invoice)) is overdue
+def test_overdue_is_sent_or_exported_past_due_with_its_days_late(
+    app, admin_client, status, due, badge
+):
+    app.config["BILLING_TODAY"] = "2026-03-31"
+    invoice = draft(issue_date=date(2026, 1, 1), due_date=due, status=status)
+    shown = re.search(
+        r'<span class="badge badge-overdue" data-overdue="\d+">([^<]*)</span>',
+        page(admin_client, invoice),
+    )
+    assert (shown.group(1) if shown else None) == badge
     assert invoice.status == status  # shown, never stored
+
+
+def test_an_emailed_invoice_still_says_it_was_sent_once_exported(admin_client):
+    sent_at = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    emailed = draft(status=InvoiceStatus.EXPORTED, sent_at=sent_at)
+    text = page(admin_client, emailed)
+    assert 'data-status="exported"' in text
+    assert '<dt>Sent</dt><dd data-fact="sent">Mar 2, 2026</dd>' in text
+    marked = draft(make_customer(name="Globex"), status=InvoiceStatus.EXPORTED)  # never emailed
+    assert 'data-fact="sent"' not in page(admin_client, marked)
 
 
 def test_lines_are_grouped_services_tickets_expenses(admin_client):
@@ -168,8 +186,27 @@ def test_quantity_price_discount_tax_and_amount_per_line(admin_client):
     row = re.search(r'<tr id="line-\d+".*?</tr>', page(admin_client, invoice), re.S).group(0)
     cells = [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
     assert cells[:4] == ["Cabling", "1.5", "$22.50", "$4.00"]
-    assert cells[4].startswith("VAT") and "8.875 %" in cells[4]
+    assert cells[4] == "VAT (8.875 %)"
     assert cells[5] == "$29.75"
+
+
+def test_a_tax_whose_name_states_its_rate_shows_the_rate_once(admin_client):
+    hardware = make_tax_rate(name="Hardware tax 6.5%", percent=Decimal("6.5"))
+    invoice = draft()
+    line(
+        invoice,
+        LineKind.CUSTOM,
+        "Router",
+        20000,
+        tax_rate_id=hardware.id,
+        tax_name=hardware.name,
+        tax_percent=hardware.percent,
+    )
+    text = page(admin_client, invoice)
+    row = re.search(r'<tr id="line-\d+".*?</tr>', text, re.S).group(0)
+    assert "<td>Hardware tax 6.5%</td>" in row
+    assert "Hardware tax 6.5% on $200.00</th>" in text
+    assert "(6.5 %)" not in text
 
 
 def test_tax_is_summed_per_rate_and_rounded_once(admin_client):
@@ -227,7 +264,7 @@ def test_block_balance_sums_the_ledger_up_to_the_period_end(admin_client, kind):
     db.session.commit()
     text = page(admin_client, invoice)
     balance = re.search(r'data-block="balance">([^<]+)<', text).group(1)
-    assert balance == ("7.5 h" if kind == ContractType.BLOCK_HOURS else "$687.50")
+    assert balance == ("7:30 h" if kind == ContractType.BLOCK_HOURS else "$687.50")
     assert "as of Feb 28, 2026" in text
 
 

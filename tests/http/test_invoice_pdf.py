@@ -128,10 +128,22 @@ def test_the_pdf_holds_the_whole_invoice(app, client, technician):
     for tax in totals.taxes:
         percent = f"{tax.tax.percent.normalize():f}"
         assert (
-            f"{tax.tax.name} {percent}% on {money(tax.base_minor)} {money(tax.tax_minor)}" in text
+            f"{tax.tax.name} ({percent} %) on {money(tax.base_minor)} {money(tax.tax_minor)}"
+            in text
         )
     assert f"Total USD {money(invoice.total_minor)}" in text
     assert money(invoice.total_minor) == "$1,259.22"  # 1,167.50 + 8.25% of 1,087.50 + 5% of 40
+
+
+def test_a_tax_named_with_its_rate_prints_the_rate_once(app):
+    invoice = make_invoice(number="INV-0065", lines=[("Router", Decimal(1), 20000, 0, "sales")])
+    line = invoice.lines[0]
+    line.tax_name, line.tax_percent = "Hardware tax 6.5%", Decimal("6.5")
+    recompute_totals(invoice)
+    db.session.commit()
+    (text,) = pdf_pages(render_invoice_pdf(invoice))
+    assert "Hardware tax 6.5% on $200.00 $13.00" in text
+    assert "(6.5 %)" not in text and text.count("6.5%") == 2  # the total's label, the line's rate
 
 
 def test_download_name_inline_and_deterministic(admin_client, app):

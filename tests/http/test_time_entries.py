@@ -59,6 +59,16 @@ def test_add_time_inline_with_htmx_refreshes_the_totals(admin_client, admin):
     assert "1:30" in totals and "$187.50" in totals
 
 
+def test_only_the_add_form_swapped_in_after_an_add_takes_the_focus(admin_client):
+    ticket = make_ticket()
+    date_input = re.compile(rf'<input[^>]*id="{NEW}work_date"[^>]*>')
+    page = text(admin_client.get(f"/tickets/{ticket.id}"))
+    assert "autofocus" not in date_input.search(page).group(0)  # a page load keeps its focus
+    added = text(admin_client.post(f"/tickets/{ticket.id}/time", data=form(), headers=HX))
+    assert "autofocus" in date_input.search(added).group(0)
+    assert added.count("autofocus") == 1
+
+
 def test_add_time_without_javascript_redirects_back(admin_client):
     ticket = make_ticket()
     response = admin_client.post(f"/tickets/{ticket.id}/time", data=form(note="Reboot"))

@@ -1,10 +1,11 @@
-"""Tax percentages: parsed exactly as Decimal (never float), shown without trailing zeros."""
+"""Tax percentages: parsed exactly as Decimal (never float), shown without trailing zeros, and
+shown once beside a tax's name."""
 
 from decimal import Decimal
 
 import pytest
 
-from billing.catalog import parse_percent, percent_text
+from billing.catalog import parse_percent, percent_text, tax_label
 from billing.errors import ValidationFailed
 
 
@@ -55,3 +56,20 @@ def test_parse_percent_refuses(text, message):
 )
 def test_percent_text(value, text):
     assert percent_text(value) == text
+
+
+@pytest.mark.parametrize(
+    ("name", "percent", "label"),
+    [
+        ("VAT", "20", "VAT (20 %)"),
+        ("Sales tax", "8.8750", "Sales tax (8.875 %)"),
+        ("Hardware tax 6.5%", "6.5", "Hardware tax 6.5%"),  # the name states it: once
+        ("GST 6,50 %", "6.5", "GST 6,50 %"),
+        ("VAT 20%", "20.0000", "VAT 20%"),
+        ("Hardware tax 6.5%", "5", "Hardware tax 6.5% (5 %)"),  # "5%" in "6.5%" is not 5 %
+        ("Levy 2026", "20", "Levy 2026 (20 %)"),  # a number that is no percentage
+        ("Zero rated", "0", "Zero rated (0 %)"),
+    ],
+)
+def test_tax_label_appends_the_rate_unless_the_name_states_it(name, percent, label):
+    assert tax_label(name, Decimal(percent)) == label

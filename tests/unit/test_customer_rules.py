@@ -1,10 +1,8 @@
-"""Customer rules that need no database: billing emails and hours."""
-
-from decimal import Decimal
+"""Customer rules that need no database: billing emails."""
 
 import pytest
 
-from billing.customers import MAX_EMAILS, hours, parse_billing_emails
+from billing.customers import MAX_EMAILS, parse_billing_emails
 from billing.errors import ValidationFailed
 
 
@@ -42,11 +40,3 @@ def test_parse_billing_emails_refuses(text, message):
     with pytest.raises(ValidationFailed, match=message) as refused:
         parse_billing_emails(text, field="emails")
     assert refused.value.field == "emails"
-
-
-@pytest.mark.parametrize(
-    ("minutes", "expected"),
-    [(0, "0.00"), (90, "1.50"), (50, "0.83"), (20, "0.33"), (1, "0.02"), (100, "1.67")],
-)
-def test_hours_round_half_up_to_hundredths(minutes, expected):
-    assert hours(minutes) == Decimal(expected)

@@ -4,6 +4,7 @@ import pytest
 
 from billing.durations import format_duration, parse_duration
 from billing.errors import ValidationFailed
+from billing.lines import format_minutes
 
 
 @pytest.mark.parametrize(
@@ -104,10 +105,11 @@ def test_parse_duration_refuses(text, message):
 @pytest.mark.parametrize(
     ("minutes", "text"),
     [(0, "0:00"), (1, "0:01"), (45, "0:45"), (60, "1:00"), (90, "1:30"), (1440, "24:00")]
-    + [(6001, "100:01")],
+    + [(6001, "100:01"), (-90, "-1:30"), (-5, "-0:05")],  # an overdrawn block is negative
 )
 def test_format_duration(minutes, text):
     assert format_duration(minutes) == text
+    assert format_minutes(minutes) == text  # the name the billing rules use: the same one
 
 
 @pytest.mark.parametrize("minutes", [1, 59, 61, 90, 599, 1440])

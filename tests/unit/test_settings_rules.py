@@ -6,15 +6,18 @@ import pytest
 from PIL import Image
 
 from billing.errors import ValidationFailed
+from billing.money import currency_for_country
 from billing.settings import (
     DEFAULT_EMAIL_BODY,
     DEFAULT_EMAIL_SUBJECT,
     MAX_LOGO_BYTES,
+    check_currency,
     check_payment_terms,
     check_prefix,
     check_template,
     countries,
     currencies,
+    currency_choices,
     read_logo,
 )
 
@@ -44,6 +47,7 @@ def test_templates_with_known_placeholders_pass(template):
     [
         ("Invoice {nummer}", "Unknown placeholder {nummer}."),
         ("{a} {b} {a}", "Unknown placeholders {a}, {b}."),  # each named once
+        ("{a} {a}", "Unknown placeholder {a}."),  # ...and counted once
         ("{}", "Unknown placeholder {}."),
         ("{0}", "Unknown placeholder {0}."),
         ("{total:>10}", "Unknown placeholder {total:>10}."),
@@ -131,3 +135,23 @@ def test_currency_list_has_iso_codes():
     listed = currencies()
     assert listed["EUR"] == "Euro" and "JPY" in listed
     assert all(len(code) == 3 and code.isupper() for code in listed)
+    assert list(listed) == sorted(listed)
+
+
+def test_currency_list_holds_only_currencies_in_use_today():
+    listed = currencies()
+    for historic in ("DEM", "XEU", "FRF", "HRK", "ZWD", "XAU", "XXX", "USN"):
+        assert historic not in listed, historic
+    # Every country's own currency (what "Follow the country" bills in) is listed.
+    assert {currency_for_country(code) for code in countries()} <= set(listed)
+
+
+def test_a_stored_currency_no_longer_current_stays_valid_for_its_record():
+    assert "HRK" not in currencies()
+    assert list(currency_choices("HRK"))[0] == "HRK"
+    assert currency_choices("HRK")["HRK"] == "Croatian Kuna"
+    assert currency_choices("EUR") == currencies() == currency_choices(None)
+    check_currency("HRK", field="currency", kept="HRK")
+    check_currency("EUR", field="currency", kept="HRK")
+    with pytest.raises(ValidationFailed, match="Choose a currency from the list."):
+        check_currency("HRK", field="currency", kept="EUR")
