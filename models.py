@@ -241,8 +241,8 @@ class Settings(db.Model):
     invoice_footer: Mapped[str] = mapped_column(sa.Text, default="")
     # A saved batch goes to the export target at once (as Atera does), unless turned off; with
     # both ledgers connected the target says which one (an invoice belongs in one ledger).
-    export_on_save: Mapped[bool] = mapped_column(default=True)
-    export_target: Mapped[str] = mapped_column(sa.String(16), default="")
+    export_on_save: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    export_target: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -282,6 +282,11 @@ class Customer(db.Model):
     billing_emails: Mapped[str] = mapped_column(sa.Text, default="")  # comma-separated
     address: Mapped[str] = mapped_column(sa.Text, default="")
     tax_exempt: Mapped[bool] = mapped_column(default=False)
+    # "contract": one invoice per contract (Atera's way); "customer": one invoice for all its
+    # contracts, a section per contract, tax per rate over the whole invoice.
+    invoice_grouping: Mapped[str] = mapped_column(
+        sa.String(16), default="contract", server_default="contract"
+    )
     currency: Mapped[str] = mapped_column(sa.String(3))
     active: Mapped[bool] = mapped_column(default=True)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
@@ -801,7 +806,7 @@ class AccountingConnection(db.Model):
     needs_reconnect: Mapped[bool] = mapped_column(default=False)
     # QuickBooks only: "us" (TAX/NON on lines, one sales tax per invoice), "us_ast" (automated
     # sales tax: QuickBooks computes it) or "global" (a tax code per line); "" until detected.
-    tax_model: Mapped[str] = mapped_column(sa.String(16), default="")
+    tax_model: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
     connected_by_id: Mapped[int | None] = mapped_column(_fk("users.id"))
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -843,15 +848,19 @@ class InvoiceExport(db.Model):
     error: Mapped[str] = mapped_column(sa.Text, default="")
     # "refused" (the ledger said no), "unreachable" (no answer), "limit" (rate limit or time),
     # "auth" (access refused: reconnecting clears it), "checked" (refused before sending).
-    error_kind: Mapped[str] = mapped_column(sa.String(16), default="")
+    error_kind: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
     # What the ledger booked at the last successful export, beside what we sent then: a
     # difference is shown rather than hidden.
     sent_total_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
     # In currency units as the ledger wrote them (it may keep cents of a yen): compared exactly.
     ledger_total: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4))
     ledger_tax: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4))
-    ledger_status: Mapped[str] = mapped_column(sa.String(20), default="")  # e.g. Xero DRAFT
-    total_differs: Mapped[bool] = mapped_column(default=False)  # ledger_total != what we sent
+    ledger_status: Mapped[str] = mapped_column(
+        sa.String(20), default="", server_default=""
+    )  # e.g. Xero DRAFT
+    total_differs: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )  # ledger_total != what we sent
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
     exported_at: Mapped[datetime | None]
 

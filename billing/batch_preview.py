@@ -95,6 +95,20 @@ class BatchPreview:
     def to_bill(self) -> list[ContractPreview]:
         return [c for c in self.contracts if c.billable]
 
+    def invoice_groups(self) -> list[list[ContractPreview]]:
+        """The contracts billed, grouped by the invoice each goes on: its own, or its
+        customer's one invoice (``Customer.invoice_grouping``)."""
+        groups: dict[tuple, list[ContractPreview]] = {}
+        for item in self.to_bill:
+            customer = item.contract.customer
+            key = (
+                ("customer", customer.id)
+                if customer.invoice_grouping == "customer"
+                else ("contract", item.contract.id)
+            )
+            groups.setdefault(key, []).append(item)
+        return list(groups.values())
+
     def summary(self) -> dict:
         """Invoices, tickets, hours and money (per currency) of what would be billed."""
         money: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -107,17 +121,27 @@ class BatchPreview:
                 for e in t.time_entries
                 if e.billable and e.id not in self.request.excluded_entries
             )
-            row = money[item.contract.customer.currency]
-            row[0] += item.totals.subtotal_minor
-            row[1] += item.totals.tax_minor
-            row[2] += item.totals.total_minor
+        groups = self.invoice_groups()
+        for group in groups:  # as saving makes them: tax per rate over each whole invoice
+            figures = group_totals(group)
+            row = money[group[0].contract.customer.currency]
+            row[0] += figures.subtotal_minor
+            row[1] += figures.tax_minor
+            row[2] += figures.total_minor
         return {
-            "invoices": len(self.to_bill),
+            "invoices": len(groups),
             "tickets": tickets,
             "minutes": minutes,
             "locked": sum(1 for c in self.contracts if c.locked_reason),
             "money": dict(money),
         }
+
+
+def group_totals(group: list[ContractPreview]) -> Totals:
+    """The totals of one invoice made of ``group``'s lines (tax rounded once per rate)."""
+    if len(group) == 1:
+        return group[0].totals
+    return totals([line for item in group for line in item.bill.lines])
 
 
 def _contracts(request: BatchRequest) -> list[Contract]:

@@ -11,7 +11,13 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from billing.batch_preview import BatchPreview, BatchRequest, ContractPreview, build_preview
+from billing.batch_preview import (
+    BatchPreview,
+    BatchRequest,
+    ContractPreview,
+    build_preview,
+    group_totals,
+)
 from billing.errors import Conflict, ValidationFailed
 from billing.invoices import invoice_headers
 from billing.numbering import take_numbers
@@ -84,11 +90,12 @@ def _write(preview: BatchPreview, items: list[ContractPreview], user, today) -> 
         ).rowcount
         if claimed != len(ticket_ids):
             raise _overlap()
-    numbers = take_numbers(len(items))
+    groups = preview.invoice_groups()
+    numbers = take_numbers(len(groups))
     header_of = invoice_headers(today)
     rows = [
-        _invoice_row(header_of(item.contract.customer), item, number, batch, user)
-        for item, number in zip(items, numbers, strict=True)
+        _invoice_row(header_of(group[0].contract.customer), group, number, batch, user)
+        for group, number in zip(groups, numbers, strict=True)
     ]
     # Core executemany (one statement for all rows), then the ids by their unique numbers.
     db.session.execute(Invoice.__table__.insert(), rows)
@@ -99,19 +106,20 @@ def _write(preview: BatchPreview, items: list[ContractPreview], user, today) -> 
     )
     invoice_ids = [id_of[number] for number in numbers]
     lines, charges, moves, events = [], [], [], []
-    for item, invoice_id, number in zip(items, invoice_ids, numbers, strict=True):
-        lines += _line_rows(item, invoice_id)
-        charges += [
-            {"contract_id": item.contract.id, "period_start": p.start, "period_end": p.end,
-             "invoice_id": invoice_id}
-            for p in item.bill.charged_periods
-        ]  # fmt: skip
-        moves += [
-            {"contract_id": item.contract.id, "entry_date": m.day, "kind": m.kind,
-             "minutes": m.minutes, "amount_minor": m.amount_minor, "invoice_id": invoice_id,
-             "note": m.note}
-            for m in item.bill.block_moves
-        ]  # fmt: skip
+    for group, invoice_id, number in zip(groups, invoice_ids, numbers, strict=True):
+        lines += _line_rows(group, invoice_id)
+        for item in group:
+            charges += [
+                {"contract_id": item.contract.id, "period_start": p.start, "period_end": p.end,
+                 "invoice_id": invoice_id}
+                for p in item.bill.charged_periods
+            ]  # fmt: skip
+            moves += [
+                {"contract_id": item.contract.id, "entry_date": m.day, "kind": m.kind,
+                 "minutes": m.minutes, "amount_minor": m.amount_minor, "invoice_id": invoice_id,
+                 "note": m.note}
+                for m in item.bill.block_moves
+            ]  # fmt: skip
         events.append(
             {"invoice_id": invoice_id, "invoice_number": number, "user_id": batch.created_by_id,
              "kind": "created", "to_status": InvoiceStatus.DRAFT.value,
@@ -128,12 +136,15 @@ def _write(preview: BatchPreview, items: list[ContractPreview], user, today) -> 
     return batch
 
 
-def _invoice_row(header: dict, item: ContractPreview, number: str, batch, user) -> dict:
+def _invoice_row(header: dict, group: list[ContractPreview], number: str, batch, user) -> dict:
+    """One invoice for a group of contracts (one, or all of a customer's): its periods span
+    theirs, and its tax is per rate over all their lines."""
     row = dict(header)
-    periods = item.bill.charged_periods or item.periods
+    periods = [p for item in group for p in (item.bill.charged_periods or item.periods)]
+    figures = group_totals(group)
     row.update(
         number=number,
-        contract_id=item.contract.id,
+        contract_id=group[0].contract.id if len(group) == 1 else None,
         batch_id=batch.id,
         status=InvoiceStatus.DRAFT.value,
         reference="",
@@ -142,17 +153,20 @@ def _invoice_row(header: dict, item: ContractPreview, number: str, batch, user) 
         updated_at=batch.created_at,
         period_start=min((p.start for p in periods), default=batch.period_start),
         period_end=max((p.end for p in periods), default=batch.period_end),
-        subtotal_minor=item.totals.subtotal_minor,
-        tax_minor=item.totals.tax_minor,
-        total_minor=item.totals.total_minor,
+        subtotal_minor=figures.subtotal_minor,
+        tax_minor=figures.tax_minor,
+        total_minor=figures.total_minor,
         created_by_id=user.id if user else None,
     )
     return row
 
 
-def _line_rows(item: ContractPreview, invoice_id: int) -> list[dict]:
+def _line_rows(group: list[ContractPreview], invoice_id: int) -> list[dict]:
+    """Every line of the group's contracts, each tied to its contract (a section of an invoice
+    for several contracts; the ledger mapping by contract type)."""
     rows = []
-    for position, line in enumerate(item.bill.lines):
+    every = [(line, item.contract.id) for item in group for line in item.bill.lines]
+    for position, (line, contract_id) in enumerate(every):
         rows.append(
             {
                 "invoice_id": invoice_id,
@@ -166,7 +180,7 @@ def _line_rows(item: ContractPreview, invoice_id: int) -> list[dict]:
                 "tax_rate_id": line.tax.id if line.tax else None,
                 "tax_name": line.tax.name if line.tax else "",
                 "tax_percent": line.tax.percent if line.tax else 0,
-                "contract_id": line.contract_id,
+                "contract_id": line.contract_id or contract_id,
                 "ticket_id": line.ticket_id,
                 "time_entry_id": line.time_entry_id,
                 "expense_id": line.expense_id,

@@ -33,6 +33,12 @@ EMAIL_SEPARATORS = re.compile(r"[,;\s]+")
 STATUSES = ("active", "inactive", "all")
 
 
+GROUPINGS = {
+    "contract": "One invoice per contract",
+    "customer": "One invoice for all its contracts (a section per contract)",
+}
+
+
 @dataclass(frozen=True)
 class CustomerData:
     """Everything the customer form edits, as typed (``billing_emails`` is the raw text)."""
@@ -44,6 +50,7 @@ class CustomerData:
     currency: str
     active: bool
     notes: str
+    invoice_grouping: str = "contract"
 
 
 def parse_billing_emails(text: str, *, field: str = "billing_emails") -> list[str]:
@@ -143,6 +150,9 @@ def save_customer(customer: Customer | None, data: CustomerData) -> Customer:
     customer.name, customer.billing_emails = name, ",".join(emails)
     customer.address, customer.notes = (data.address or "").strip(), (data.notes or "").strip()
     customer.tax_exempt, customer.currency, customer.active = data.tax_exempt, currency, data.active
+    if data.invoice_grouping not in GROUPINGS:
+        raise ValidationFailed("Choose how this customer's work is invoiced.", "invoice_grouping")
+    customer.invoice_grouping = data.invoice_grouping
     db.session.flush()
     return customer
 

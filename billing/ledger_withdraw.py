@@ -22,7 +22,7 @@ from billing.export import open_ledger
 from billing.invoices import was_sent
 from billing.wording import counted
 from integrations.ledger_errors import LedgerError, ValidationRejected
-from models import ExportState, Invoice, InvoiceExport, Provider, User, db
+from models import ExportState, Invoice, InvoiceExport, InvoiceStatus, Provider, User, db
 
 WITHDRAWN = ("VOIDED", "DELETED")
 
@@ -112,6 +112,32 @@ def delete_batch_everywhere(batch, user: User | None) -> tuple[list[str], int]:
         raise Conflict(refusal)
     withdrawn = withdraw(list(batch.invoices), user)
     return delete_batch(batch, user), withdrawn
+
+
+def delete_draft_everywhere(invoice: Invoice, user: User | None) -> int:
+    """Delete a Draft made by hand after withdrawing its ledger copies; returns how many were
+    withdrawn. Its number is retired (the audit trail keeps it). Not committed.
+
+    :raise Conflict: it is not a Draft, it belongs to a batch (delete the batch), or a ledger
+        is not connected.
+    :raise LedgerError: a ledger refused or failed; nothing was deleted here.
+    """
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise Conflict(
+            f"Invoice {invoice.number} is {invoice.status.value.capitalize()}: only a Draft can "
+            "be deleted."
+        )
+    if invoice.batch_id is not None:
+        raise Conflict(
+            f"Invoice {invoice.number} belongs to batch {invoice.batch.name}: delete the batch, "
+            "which also releases its tickets."
+        )
+    withdrawn = withdraw([invoice], user)
+    record_event(invoice, user, "deleted", "Deleted by hand; the number is not reused.",
+                 from_status=invoice.status)  # fmt: skip
+    db.session.flush()
+    db.session.delete(invoice)
+    return withdrawn
 
 
 def _quickbooks(client, copy: Copy) -> str:

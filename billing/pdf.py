@@ -26,6 +26,7 @@ from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from billing.catalog import percent_text, tax_label
 from billing.errors import BillingError
+from billing.invoice_parts import contract_parts
 from billing.invoices import tax_summary
 from billing.money import format_money
 from billing.pdf_footer import stamp_footer
@@ -62,6 +63,7 @@ class PdfLine(NamedTuple):
     discount: str
     tax: str
     amount: str
+    heading: str = ""  # a contract's title (its period) above its lines, figures empty
 
 
 def pdf_filename(invoice: Invoice) -> str:
@@ -101,7 +103,7 @@ def pdf_context(invoice: Invoice, settings: Settings) -> dict[str, Any]:
     return {
         "invoice": invoice,
         "issuer": issuer,
-        "lines": [_pdf_line(line, money, locale) for line in invoice.lines],
+        "lines": _pdf_lines(invoice, money, locale),
         "has_discount": any(line.discount_minor for line in invoice.lines),
         "totals": tax_summary(invoice),
         "money": money,
@@ -125,6 +127,18 @@ def payment_terms(issue_date: date, due_date: date, locale: Locale | str = "en_U
     if days <= 0:
         return f"Payment due on receipt, by {by}."
     return f"Payment due within {counted(days, 'day')}, by {by}."
+
+
+def _pdf_lines(invoice: Invoice, money: Callable[[int], str], locale: Locale) -> list[PdfLine]:
+    """The printed lines; an invoice for several contracts gets a heading before each one's."""
+    parts = contract_parts(invoice)
+    if not parts:
+        return [_pdf_line(line, money, locale) for line in invoice.lines]
+    rows = []
+    for part in parts:
+        rows.append(PdfLine("", "", "", "", "", "", heading=part.title))
+        rows += [_pdf_line(line, money, locale) for line in part.lines]
+    return rows
 
 
 def _pdf_line(line: Any, money: Callable[[int], str], locale: Locale) -> PdfLine:

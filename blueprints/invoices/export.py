@@ -7,9 +7,11 @@ from sqlalchemy.orm import selectinload
 
 from billing.errors import BillingError
 from billing.export import export_invoices, forget_ledger_copy, outcome_messages
+from billing.ledger_withdraw import delete_draft_everywhere
 from blueprints.auth.access import admin_required
 from blueprints.invoices import bp
 from blueprints.main.routes import connected_ledgers
+from integrations.ledger_errors import LedgerError
 from models import Invoice, InvoiceExport, Provider, db
 
 
@@ -61,6 +63,25 @@ def forget_export(invoice_id: int):
         db.session.commit()
         flash("The ledger copy is forgotten: exporting again creates a new one.", "success")
     return redirect(url_for("invoices.detail", invoice_id=invoice.id))
+
+
+@bp.route("/<int:invoice_id>/delete", methods=["POST"])
+@admin_required
+def delete_draft(invoice_id: int):
+    """Delete a Draft made by hand, voiding or deleting its ledger copies first (409 for an
+    invoice past Draft or in a batch)."""
+    invoice = db.get_or_404(Invoice, invoice_id)
+    number = invoice.number
+    try:
+        withdrawn = delete_draft_everywhere(invoice, current_user)
+    except LedgerError as error:
+        db.session.rollback()
+        flash(error.text, "error")
+        return redirect(url_for("invoices.detail", invoice_id=invoice_id))
+    db.session.commit()
+    ledger = " Its ledger copy was voided or deleted." if withdrawn else ""
+    flash(f"Draft {number} deleted; the number is not reused.{ledger}", "success")
+    return redirect(url_for("main.billing"))
 
 
 @bp.route("/bulk/export", methods=["POST"])

@@ -21,6 +21,7 @@ from app import htmx
 from billing.clock import today as billing_today
 from billing.errors import ValidationFailed
 from billing.invoice_edit import create_invoice, set_status_by_hand, update_header
+from billing.invoice_parts import contract_parts
 from billing.invoices import tax_summary
 from billing.status import allowed, ensure_editable, is_editable
 from blueprints.auth.access import admin_required
@@ -101,8 +102,12 @@ def load_events(invoice: Invoice) -> list[InvoiceEvent]:
 def line_sections(invoice: Invoice) -> list[LineSection]:
     """The lines grouped as service items, tickets (under each ticket) and expenses/products.
 
-    Time billed without a ticket (one line per rate) counts as a service item.
+    Time billed without a ticket (one line per rate) counts as a service item. An invoice for
+    several contracts has a section per contract (its period in the title) instead.
     """
+    parts = contract_parts(invoice)
+    if parts:
+        return [_part_section(n, part) for n, part in enumerate(parts)]
     sections = {
         "services": LineSection("services", "Services"),
         "tickets": LineSection("tickets", "Tickets"),
@@ -125,10 +130,26 @@ def line_sections(invoice: Invoice) -> list[LineSection]:
     return [s for s in sections.values() if s.groups]
 
 
-def block_balance(invoice: Invoice) -> dict | None:
+def _part_section(number: int, part) -> LineSection:
+    section = LineSection(f"contract-{number}", part.title)
+    for line in part.lines:
+        ticketed = line.kind == LineKind.TICKET or (line.kind == LineKind.TIME and line.ticket_id)
+        heading = f"Ticket #{line.ticket_id}" if ticketed and line.ticket_id else ""
+        section.groups.setdefault(heading, []).append(line)
+    return section
+
+
+def block_balances(invoice: Invoice) -> list[dict]:
+    """The balance of each block contract the invoice bills (see :func:`block_balance`)."""
+    parts = contract_parts(invoice)
+    contracts = [p.contract for p in parts if p.contract] if parts else [invoice.contract]
+    return [b for c in contracts if (b := block_balance(invoice, c)) is not None]
+
+
+def block_balance(invoice: Invoice, contract=None) -> dict | None:
     """A block contract's balance as of the invoice's period end (or issue date): the sum of
     its ledger entries up to that day, in minutes (block hours) or minor units (block money)."""
-    contract = invoice.contract
+    contract = contract or invoice.contract
     if contract is None or contract.type not in BLOCK_TYPES:
         return None
     as_of = invoice.period_end or invoice.issue_date
@@ -164,7 +185,7 @@ def invoice_page(invoice: Invoice, *, status: int = 200, **forms):
         "sections": line_sections(invoice),
         "totals": tax_summary(invoice),
         "events": load_events(invoice),
-        "block": block_balance(invoice),
+        "blocks": block_balances(invoice),
         "overdue": invoice.days_overdue(billing_today()),
         "editable": editable,
         "targets": status_targets(invoice) if admin else [],

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from app import htmx
 from billing.clock import today as billing_today
 from billing.customers import (
+    GROUPINGS,
     MAX_NAME,
     STATUSES,
     CustomerData,
@@ -32,7 +33,10 @@ from blueprints.work import bp
 from models import Customer, db
 
 PAGE_SIZE = 50
-FIELDS = ("name", "billing_emails", "address", "tax_exempt", "currency", "active", "notes")
+FIELDS = (
+    "name", "billing_emails", "address", "tax_exempt", "currency", "active", "notes",
+    "invoice_grouping",
+)  # fmt: skip
 
 
 class CustomerForm(FlaskForm):
@@ -57,6 +61,12 @@ class CustomerForm(FlaskForm):
         "Currency", [InputRequired(message="Choose a currency.")], validate_choice=False
     )
     tax_exempt = BooleanField("Tax exempt (no tax on this customer's invoices)")
+    invoice_grouping = SelectField(
+        "Invoices",
+        choices=[SelectChoice(value, label) for value, label in GROUPINGS.items()],
+        default="contract",
+        validate_choice=False,
+    )
     active = BooleanField("Active", default=True)
     notes = TextAreaField("Notes", [Length(max=5000)])
 

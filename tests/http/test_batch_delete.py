@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from models import Invoice, InvoiceBatch, InvoiceStatus, Provider, db
+from models import Invoice, InvoiceBatch, InvoiceEvent, InvoiceStatus, Provider, db
 from tests.ledgers import connect, fake_settings, ledger_invoices, make_invoices, prepare_fake
 
 pytestmark = pytest.mark.usefixtures("ledgers_agree")
@@ -92,3 +92,37 @@ def test_a_batch_with_a_paid_invoice_shows_why_it_cannot_be_deleted(admin_client
     assert "Batch November cannot be deleted: INV-0002 (paid) is paid or refunded." in page
     assert admin_client.post(f"/batches/{batch.id}/delete").status_code == 409
     prepare_fake(provider, fake)
+
+
+def test_deleting_a_draft_made_by_hand_withdraws_its_copy(admin_client, ledger):
+    provider, fake = ledger
+    (invoice,) = make_invoices(1, customers=1)
+    connect(provider, fake)
+    _export(admin_client, [invoice], provider)
+    db.session.expire_all()
+    invoice = db.session.get(Invoice, invoice.id)
+    invoice.status = InvoiceStatus.DRAFT  # moved back to Draft by an admin, say
+    db.session.commit()
+    page = admin_client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    assert f"Its copy in {provider.label} is voided or deleted there." in page
+    response = admin_client.post(f"/invoices/{invoice.id}/delete")
+    listed = admin_client.get(response.location).get_data(as_text=True)
+    assert "Draft INV-0001 deleted; the number is not reused." in listed
+    assert db.session.scalar(sa.select(sa.func.count(Invoice.id))) == 0
+    copies = ledger_invoices(provider, fake)
+    if provider == Provider.XERO:
+        assert [c["Status"] for c in copies] == ["DELETED"]
+    else:
+        assert copies == []
+    events = db.session.scalars(sa.select(InvoiceEvent.kind).where(
+        InvoiceEvent.invoice_number == "INV-0001")).all()  # fmt: skip
+    assert "deleted" in events and "ledger_withdrawn" in events  # the trail outlives it
+
+
+def test_a_batch_invoice_is_deleted_with_its_batch_not_alone(admin_client, ledger):
+    (invoice,) = make_invoices(1, customers=1)
+    _batch([invoice])
+    response = admin_client.post(f"/invoices/{invoice.id}/delete")
+    assert response.status_code == 409
+    assert "delete the batch" in response.get_data(as_text=True)
+    assert db.session.get(Invoice, invoice.id) is not None
