@@ -26,7 +26,7 @@ row), so the function gives the same rows before and after the engine writes its
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -47,6 +47,7 @@ from models import (
 
 PERIOD_MONTHS = {BillingPeriod.MONTHLY: 1, BillingPeriod.QUARTERLY: 3, BillingPeriod.YEARLY: 12}
 ADJUSTING = (BlockEntryKind.ADJUSTMENT, BlockEntryKind.ROLLOVER)
+_DAY = timedelta(days=1)  # a period's last day counts as ended: a batch may bill it that day
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,17 @@ class MonthRow:
 
 @dataclass(frozen=True)
 class BlockBalance:
-    """The month rows, oldest first, and the balance on the day asked for."""
+    """The month rows, oldest first, and the balance on the day asked for (with the block of
+    the period under way, bought when that period is billed)."""
 
     rows: tuple[MonthRow, ...]
     current: int
+    billable: MonthRow | None = None  # the last month of the last period a batch can bill now
+
+    @property
+    def after_billable(self) -> int | None:
+        """What a batch billing every ended period today leaves: the closing of that period."""
+        return self.billable.closing if self.billable else None
 
 
 def _index(day: date) -> int:
@@ -160,7 +168,8 @@ def block_balance(
         balance = row.closing
         if index <= _index(as_of):
             current = balance
-    return BlockBalance(tuple(rows), current)
+    ended = [r for r in rows if r.period_end and _month(_index(r.month) + 1) <= as_of + _DAY]
+    return BlockBalance(tuple(rows), current, ended[-1] if ended else None)
 
 
 def _buys(terms: BlockTerms, index: int, since: int, as_of: date) -> bool:

@@ -81,6 +81,9 @@ def test_periods_billed_in_any_order_charge_each_block_once_without_overage(
     before = load_block_balance(contract, date(2026, 12, 3))
     assert _november_row(before).closing == 225  # the projection: 3:45 h after November
     assert 'id="balance-2026-11"' in page and "3:45" in page.split('id="balance-2026-11"')[1][:900]
+    said = " ".join(page.split())  # the page's own words, before any batch
+    assert "After November 2026, the last period a batch can bill today:" in said
+    assert '<strong id="block-balance-billable">3:45 h</strong>' in said
     for which in order:
         _bill(runner, which)
     db.session.expire_all()
