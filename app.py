@@ -122,6 +122,19 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config["RATELIMIT_DEFAULT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
 
 
+def keep_private(url: str) -> None:
+    """An SQLite database file is readable by its owner only (0600): it holds every invoice
+    and the encrypted ledger tokens. Created so if missing; SQLite gives its journal the same."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url in (prefix, "sqlite:///:memory:"):
+        return
+    path = Path(url[len(prefix) :].split("?", 1)[0])
+    if not path.name or path.name == ":memory:" or not path.parent.is_dir():
+        return
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    os.chmod(path, 0o600)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the MSP Billing application; ``config`` overrides everything else."""
     app = Flask(__name__, instance_relative_config=True)
@@ -135,6 +148,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from integrations import oauth
     from integrations import secrets as token_secrets
 
+    keep_private(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)

@@ -2,20 +2,14 @@
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, select
 
 from app import limiter
+from billing.users import authenticate
 from blueprints.auth import bp
 from blueprints.auth.forms import LoginForm, PasswordForm
 from blueprints.forms import ActionForm
-from models import User, db
-
-
-def _safe_next(target: str | None) -> str:
-    """Only local paths are followed after login (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.billing")
+from blueprints.safe_url import local_path
+from models import db
 
 
 def _login_limit() -> str:
@@ -32,13 +26,12 @@ def login():
     if request.method == "POST":
         if not form.validate_on_submit():
             return render_template("auth/login.html", form=form), 422
-        email = form.email.data.strip().lower()
-        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is None or not user.check_password(form.password.data) or not user.active:
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
             form.password.errors.append("Wrong email or password, or the account is disabled.")
             return render_template("auth/login.html", form=form), 401
         login_user(user)
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(local_path(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 

@@ -11,6 +11,7 @@ from billing.ledger_withdraw import delete_draft_everywhere
 from blueprints.auth.access import admin_required
 from blueprints.invoices import bp
 from blueprints.main.routes import connected_ledgers
+from blueprints.safe_url import local_path
 from integrations.ledger_errors import LedgerError
 from models import Invoice, InvoiceExport, Provider, db
 
@@ -106,9 +107,7 @@ def bulk_export():
         flash("Tick the invoices to export first.", "error")
     else:
         _run(invoices, provider)
-    target = request.form.get("next", "")
-    safe = target.startswith("/") and not target.startswith("//")
-    return redirect(target if safe else url_for("main.billing"))
+    return redirect(local_path(request.form.get("next")))
 
 
 def last_exports(invoice: Invoice) -> list[InvoiceExport]:

@@ -4,7 +4,7 @@ The query itself (filters, sorts, page, totals) is in ``billing_filters``.
 """
 
 from collections.abc import Callable
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from flask import (
     flash,
@@ -37,6 +37,7 @@ from blueprints.main.billing_filters import (
     totals_of,
 )
 from blueprints.main.list_format import id_link, list_rows, options
+from blueprints.safe_url import local_path
 from blueprints.templating import current_settings
 from models import (
     Customer,
@@ -192,15 +193,6 @@ def _choices(filters: dict[str, str]) -> dict:
             "status": url_for("main.bulk_status"),
         },
     }
-
-
-def local_path(target: str | None) -> str:
-    """``target`` if it is a path on this site, else the Billing page (no open redirects)."""
-    if target and target.startswith("/") and "\\" not in target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("main.billing")
 
 
 @bp.route("/billing/bulk/status", methods=["POST"])

@@ -1,0 +1,68 @@
+"""Hardening (issue 13, in part): one strict check of ``next`` everywhere, the same work for a
+login with an unknown email, and a private SQLite file."""
+
+import os
+import stat
+
+import pytest
+
+from app import create_app
+from billing.users import _decoy_hash
+from tests.conftest import TEST_PASSWORD
+
+HOSTILE = [
+    "/%09/evil.example",  # a tab browsers drop: //evil.example
+    "/%5Cevil.example",  # a backslash browsers read as a slash
+    "/%5C%5Cevil.example",
+    "/%0Aevil",  # a line break in the Location header
+    "/%0D%0ASet-Cookie:%20x=1",
+    "//evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    "%2F%2Fevil.example",
+]
+
+
+@pytest.mark.parametrize("target", HOSTILE)
+def test_login_never_follows_a_next_off_this_site(client, admin, target):
+    response = client.post(
+        f"/auth/login?next={target}",
+        data={"email": admin.email, "password": TEST_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/billing"
+
+
+def test_login_follows_a_local_next(client, admin):
+    response = client.post(
+        "/auth/login?next=/invoices/new%3Fcustomer_id%3D3",
+        data={"email": admin.email, "password": TEST_PASSWORD},
+    )
+    assert response.headers["Location"] == "/invoices/new?customer_id=3"
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\\evil.example", "//evil.example"])
+def test_bulk_actions_go_back_only_to_a_local_page(admin_client, target):
+    exported = admin_client.post("/invoices/bulk/export", data={"to": "xero", "next": target})
+    assert exported.headers["Location"] == "/billing"
+    changed = admin_client.post("/billing/bulk/status", data={"status": "sent", "next": target})
+    assert changed.headers["Location"] == "/billing"
+
+
+def test_an_unknown_email_costs_a_password_check_too(client, admin):
+    _decoy_hash.cache_clear()
+    refused = client.post("/auth/login", data={"email": "nobody@example.com", "password": "x"})
+    assert refused.status_code == 401
+    assert _decoy_hash.cache_info().currsize == 1  # a real hash was checked, as for an account
+    wrong = client.post("/auth/login", data={"email": admin.email, "password": "wrong"})
+    assert wrong.status_code == 401
+    assert "Wrong email or password" in refused.get_data(as_text=True)
+
+
+def test_the_sqlite_file_is_readable_by_its_owner_only(tmp_path):
+    path = tmp_path / "private.db"
+    create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "x"})
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    os.chmod(path, 0o644)  # an older install: tightened at the next start
+    create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "x"})
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
