@@ -9,6 +9,7 @@ scaled integers by :class:`ScaledDecimal` and read back as ``Decimal``. No float
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -258,9 +259,23 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"), default=Role.TECHNICIAN)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every session's id: a new one ends all the user's sessions (log-out, a password
+    # change, deactivation), including a copied cookie.
+    session_token: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Make every session of this user invalid (the next request needs a login)."""
+        self.session_token = secrets.token_urlsafe(16)
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: ``<id>.<session token>``."""
+        if not self.session_token:
+            self.end_sessions()  # a user from before session tokens: give one now
+        return f"{self.id}.{self.session_token}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -71,8 +71,9 @@ def bench_app(url: str, **overrides: object) -> Flask:
     return create_app({**app_config(url), **overrides})
 
 
-def ensure_bench_user(app: Flask) -> int:
-    """The id of the admin the benchmarks log in as (created with a known password)."""
+def ensure_bench_user(app: Flask) -> str:
+    """The session id (``User.get_id``) of the admin the benchmarks log in as (created with a
+    known password)."""
     from models import Role, User, db
 
     with app.app_context():
@@ -81,8 +82,9 @@ def ensure_bench_user(app: Flask) -> int:
             user = User(email=BENCH_EMAIL, name="Bench", role=Role.ADMIN)
             user.set_password(BENCH_PASSWORD)
             db.session.add(user)
-            db.session.commit()
-        return user.id
+        session_id = user.get_id()
+        db.session.commit()
+        return session_id
 
 
 @contextmanager

@@ -38,10 +38,10 @@ def billing_views(app: Flask) -> dict[str, str]:
 
 def logged_in_client(app: Flask):
     """A test client whose session is the bench admin's."""
-    user_id = ensure_bench_user(app)
+    session_id = ensure_bench_user(app)
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
     return client
 

@@ -82,6 +82,8 @@ def update_user(user: User, *, name: str, role: Role | str, active: bool) -> Use
     except ValueError:
         raise ValidationFailed("Choose admin or technician.", "role") from None
     ensure_admin_remains(user, new_role=role, new_active=active)
+    if user.active and not active:
+        user.end_sessions()  # deactivated: logged out everywhere at once
     user.name, user.role, user.active = name, role, active
     db.session.flush()
     return user

@@ -169,8 +169,10 @@ def make_user(role: Role = Role.ADMIN, email: str | None = None, name: str = "")
 
 def log_in(client: FlaskClient, user: User) -> FlaskClient:
     """Log ``client`` in as ``user`` through the session; the login form has its own tests."""
+    session_id = user.get_id()
+    db.session.commit()  # the user's session token, if it had none yet
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
     return client
 

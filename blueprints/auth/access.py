@@ -1,5 +1,6 @@
 """Who may see what: every endpoint needs a login except the few listed as public."""
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -22,8 +23,15 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Load the logged-in user for Flask-Login (inactive users are refused by it)."""
-    return db.session.get(User, int(user_id))
+    """The logged-in user, if the session's token is still the user's (see
+    ``User.get_id``); inactive users are refused by Flask-Login itself."""
+    ident, _, token = user_id.partition(".")
+    if not ident.isascii() or not ident.isdigit() or not token or len(ident) > 18:
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler

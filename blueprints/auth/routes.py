@@ -31,6 +31,7 @@ def login():
             form.password.errors.append("Wrong email or password, or the account is disabled.")
             return render_template("auth/login.html", form=form), 401
         login_user(user)
+        db.session.commit()  # a first session token, for a user from before them
         return redirect(local_path(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -39,6 +40,9 @@ def login():
 def logout():
     """Log out (a POST, so that a link elsewhere cannot log anyone out)."""
     ActionForm().validate_on_submit()
+    if current_user.is_authenticated:
+        current_user.end_sessions()  # a copied cookie dies with this one
+        db.session.commit()
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
@@ -54,9 +58,10 @@ def password():
             form.current.errors = ["That is not your current password."]
             valid = False
         if valid:
-            current_user.set_password(form.new.data)
+            current_user.set_password(form.new.data)  # ends every session of this user...
             db.session.commit()
-            flash("Your password is changed.", "success")
+            login_user(current_user._get_current_object())  # ...but this one goes on
+            flash("Your password is changed; your other sessions are logged out.", "success")
             return redirect(url_for("main.index"))
         return render_template("auth/password.html", form=form), 422
     return render_template("auth/password.html", form=form)

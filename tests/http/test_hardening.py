@@ -66,3 +66,46 @@ def test_the_sqlite_file_is_readable_by_its_owner_only(tmp_path):
     os.chmod(path, 0o644)  # an older install: tightened at the next start
     create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "x"})
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def _form_login(app, email: str):
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": email, "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def _cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def test_a_copied_session_cookie_dies_with_the_log_out(app, admin):
+    mine = _form_login(app, admin.email)
+    thief = app.test_client()
+    thief.set_cookie("session", _cookie(mine))
+    assert thief.get("/billing").status_code == 200  # the copy works while the session lives
+    mine.post("/auth/logout")
+    assert thief.get("/billing").status_code == 302  # and not after the log-out
+
+
+def test_a_password_change_ends_the_other_sessions_not_this_one(app, admin):
+    here, elsewhere = _form_login(app, admin.email), _form_login(app, admin.email)
+    changed = here.post(
+        "/auth/password",
+        data={"current": TEST_PASSWORD, "new": "a much longer new password", "confirm":
+              "a much longer new password"},
+    )  # fmt: skip
+    assert changed.status_code == 302, changed.get_data(as_text=True)[:2000]
+    assert here.get("/billing").status_code == 200
+    assert elsewhere.get("/billing").status_code == 302
+
+
+def test_deactivating_a_user_ends_their_sessions(app, admin, technician):
+    tech = _form_login(app, technician.email)
+    assert tech.get("/tickets").status_code == 200
+    from billing.users import update_user
+    from models import db
+
+    update_user(technician, name=technician.name, role=technician.role, active=False)
+    db.session.commit()
+    assert tech.get("/tickets").status_code == 302
