@@ -28,3 +28,10 @@ class Conflict(BillingError):
     """The change is forbidden by the state of the data (billed, sent, in use...)."""
 
     status_code = 409
+
+
+class NotYours(BillingError):
+    """Someone else's record that this user's role may not change (a technician and another
+    technician's time entry)."""
+
+    status_code = 403

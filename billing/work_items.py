@@ -12,7 +12,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from billing.durations import parse_duration
-from billing.errors import ValidationFailed
+from billing.errors import NotYours, ValidationFailed
 from billing.money import from_minor, parse_amount
 from billing.tickets import check_not_billed
 from models import Contract, Expense, Product, Ticket, TimeEntry, User, db
@@ -113,6 +113,17 @@ def save_time_entry(
     entry.billable, entry.rate_id, entry.note = bool(billable), rate, note
     db.session.flush()
     return entry
+
+
+def check_owner(item: TimeEntry | Expense, actor: User) -> None:
+    """A technician changes only what they recorded; an admin changes anything.
+
+    :raise NotYours: a technician and someone else's time entry or expense.
+    """
+    if actor.is_admin or item.user_id == actor.id:
+        return
+    what = "time entry" if isinstance(item, TimeEntry) else "expense"
+    raise NotYours(f"Only the technician who recorded this {what}, or an admin, can change it.")
 
 
 def delete_time_entry(entry: TimeEntry) -> None:

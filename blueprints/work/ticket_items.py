@@ -24,6 +24,7 @@ from billing.money import from_minor
 from billing.tickets import check_not_billed
 from billing.work_items import (
     catalog_price,
+    check_owner,
     delete_expense,
     delete_time_entry,
     expense_amount_minor,
@@ -158,6 +159,7 @@ def _edit(kind: Kind, ticket_id: int, item_id: int):
     ticket = get_ticket_or_404(ticket_id, for_update=request.method == "POST")
     item = _item_or_404(kind, ticket, item_id)
     check_not_billed(ticket)
+    check_owner(item, current_user)
     if request.method == "GET":
         form = work_form(kind.form, ticket, item, formdata=None, data=kind.form.filled(item))
         status = 200
@@ -179,7 +181,10 @@ def _edit(kind: Kind, ticket_id: int, item_id: int):
 
 def _delete(kind: Kind, ticket_id: int, item_id: int):
     ticket = get_ticket_or_404(ticket_id, for_update=True)
-    kind.delete(_item_or_404(kind, ticket, item_id))
+    item = _item_or_404(kind, ticket, item_id)
+    check_not_billed(ticket)  # a billed ticket says so first, to anyone
+    check_owner(item, current_user)
+    kind.delete(item)
     db.session.commit()
     if not htmx:
         return _back(kind, ticket_id, f"{kind.label} deleted.")

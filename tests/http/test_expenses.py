@@ -218,12 +218,13 @@ def test_technician_enters_the_cost_of_a_free_expense(tech_client):
     assert db.session.scalar(select(Expense)).unit_price_minor == 750
 
 
-def test_technician_editing_keeps_an_admins_price_and_discount(tech_client):
+def test_technician_editing_keeps_an_admins_price_and_discount(tech_client, technician):
     product = make_product(unit_price_minor=4999)
     ticket = make_ticket()
-    expense = make_expense(
-        ticket, product=product, unit_price_minor=3999, discount_minor=500, quantity=Decimal(2)
-    )
+    expense = make_expense(  # the technician's own, priced by an admin
+        ticket, product=product, unit_price_minor=3999, discount_minor=500, quantity=Decimal(2),
+        user_id=technician.id,
+    )  # fmt: skip
     prefix = f"expense-{expense.id}-"
     edit = text(tech_client.get(f"/tickets/{ticket.id}/expenses/{expense.id}/edit", headers=HX))
     assert f'name="{prefix}discount"' not in edit and 'value="39.99"' in edit

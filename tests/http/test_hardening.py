@@ -109,3 +109,39 @@ def test_deactivating_a_user_ends_their_sessions(app, admin, technician):
     update_user(technician, name=technician.name, role=technician.role, active=False)
     db.session.commit()
     assert tech.get("/tickets").status_code == 302
+
+
+def test_a_technician_changes_only_their_own_time_and_expenses(app, admin, technician):
+    from datetime import date
+
+    from models import Expense, TimeEntry, db
+    from tests.conftest import log_in, make_user
+    from tests.factories import make_ticket, make_time_entry
+
+    colleague = make_user(email="colleague@example.com", name="Cora Colleague")
+    ticket = make_ticket()
+    theirs = make_time_entry(ticket, technician=colleague, minutes=60)
+    mine = make_time_entry(ticket, technician=technician, minutes=30)
+    expense = Expense(ticket=ticket, user_id=colleague.id, description="Cable", quantity=1,
+                      unit_price_minor=500, expense_date=date(2026, 11, 3))  # fmt: skip
+    db.session.add(expense)
+    db.session.commit()
+    tech = log_in(app.test_client(), technician)
+    page = tech.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert f"/time/{mine.id}/edit" in page and f"/time/{theirs.id}/edit" not in page
+    for path in (f"/tickets/{ticket.id}/time/{theirs.id}/delete",
+                 f"/tickets/{ticket.id}/expenses/{expense.id}/delete"):  # fmt: skip
+        refused = tech.post(path)
+        assert refused.status_code == 403
+        assert "Only the technician who recorded this" in refused.get_data(as_text=True)
+    edit = tech.post(f"/tickets/{ticket.id}/time/{theirs.id}/edit", data={"duration": "9:00"})
+    assert edit.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(TimeEntry, theirs.id).minutes == 60
+    assert db.session.get(Expense, expense.id) is not None
+    assert tech.post(f"/tickets/{ticket.id}/time/{mine.id}/delete").status_code in (200, 302)
+    admin_client = log_in(app.test_client(), admin)
+    assert admin_client.post(f"/tickets/{ticket.id}/time/{theirs.id}/delete").status_code in (
+        200,
+        302,
+    )
