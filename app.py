@@ -70,6 +70,12 @@ ENV_SETTINGS = {
     # The most an export may take in all: below the web worker's timeout (gunicorn: 30 s by
     # default, see the README), so a slow ledger fails the rest clearly instead of a killed worker.
     "LEDGER_EXPORT_DEADLINE_SECONDS": (float, 25.0),
+    # Bulk PDF, send and export of more invoices than one chunk become a job done a chunk per
+    # request (README: "Many invoices at once"): at most this many invoices a request (exports:
+    # BULK_EXPORT_CHUNK_SIZE), and no new one started after BULK_CHUNK_SECONDS.
+    "BULK_CHUNK_SIZE": (int, 20),
+    "BULK_EXPORT_CHUNK_SIZE": (int, 60),
+    "BULK_CHUNK_SECONDS": (float, 5.0),
 }
 
 
@@ -107,6 +113,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=False,
         MAX_CONTENT_LENGTH=4 * 1024 * 1024,
+        RATELIMIT_HEADERS_ENABLED=True,  # the login limiter's 429 says when to retry (Retry-After)
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
     )
     for name, (parse, default) in ENV_SETTINGS.items():
@@ -120,6 +127,14 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         "SQLALCHEMY_DATABASE_URI", database_url(app.config["DATABASE_URL"], app.instance_path)
     )
     app.config["RATELIMIT_DEFAULT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+    # SQLite: a writer waits up to 15 s for another's lock instead of failing ("database is
+    # locked"). PostgreSQL: a server that does not answer fails in 5 s (a 503 page), well
+    # within the web worker's timeout. Both below gunicorn's 30 s.
+    connect_args = app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {})
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        connect_args.setdefault("timeout", 15)
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        connect_args.setdefault("connect_timeout", 5)
 
 
 def keep_private(url: str) -> None:
@@ -145,6 +160,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.session_interface = SessionInterface()
 
+    from blueprints import security_headers
     from integrations import oauth
     from integrations import secrets as token_secrets
 
@@ -157,6 +173,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     token_secrets.init_app(app)
     oauth.init_app(app)
+    security_headers.init_app(app)  # after oauth: the CSP allows the ledgers' sign-in pages
 
     from blueprints import register_blueprints
 

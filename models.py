@@ -107,6 +107,11 @@ def _nonneg(*columns: str) -> list[sa.CheckConstraint]:
     return [sa.CheckConstraint(f"{c} >= 0", name=f"{c}_nonneg") for c in columns]
 
 
+# Ids are never handed out twice, so an old link never opens another record: SQLite reuses the
+# highest id after a delete unless the table is AUTOINCREMENT (PostgreSQL's sequences never do).
+AUTOINCREMENT = {"sqlite_autoincrement": True}
+
+
 # --- enums -------------------------------------------------------------------------------
 
 
@@ -251,6 +256,7 @@ class User(UserMixin, db.Model):
     """Someone who logs in: an admin or a technician."""
 
     __tablename__ = "users"
+    __table_args__ = AUTOINCREMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
@@ -262,6 +268,8 @@ class User(UserMixin, db.Model):
     # Part of every session's id: a new one ends all the user's sessions (log-out, a password
     # change, deactivation), including a copied cookie.
     session_token: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
+    # Invoices, batches and their amounts: admins always; a technician when an admin allows it.
+    can_see_billing: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -288,9 +296,15 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
+    @property
+    def sees_billing(self) -> bool:
+        """Whether invoices, batches and their amounts are shown to this user."""
+        return self.is_admin or self.can_see_billing
+
 
 class Customer(db.Model):
     __tablename__ = "customers"
+    __table_args__ = AUTOINCREMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
@@ -318,7 +332,7 @@ class Rate(db.Model):
     """A named hourly price (Standard, After hours, Weekend)."""
 
     __tablename__ = "rates"
-    __table_args__ = tuple(_nonneg("hourly_price_minor"))
+    __table_args__ = (*_nonneg("hourly_price_minor"), AUTOINCREMENT)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)
@@ -339,6 +353,7 @@ class TaxRate(db.Model):
             sqlite_where=sa.text("is_default"),
             postgresql_where=sa.text("is_default"),
         ),
+        AUTOINCREMENT,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -352,7 +367,7 @@ class Product(db.Model):
     """The catalog of services and goods."""
 
     __tablename__ = "products"
-    __table_args__ = tuple(_nonneg("unit_price_minor"))
+    __table_args__ = (*_nonneg("unit_price_minor"), AUTOINCREMENT)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
@@ -394,6 +409,7 @@ class Contract(db.Model):
             "overage_rate_minor",
             "fixed_amount_minor",
         ),
+        AUTOINCREMENT,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -453,6 +469,7 @@ class ContractRate(db.Model):
             postgresql_where=sa.text("is_primary"),
         ),
         *_nonneg("hourly_price_minor"),
+        AUTOINCREMENT,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -469,7 +486,7 @@ class ContractService(db.Model):
     """A recurring service line billed every period (product, quantity, price)."""
 
     __tablename__ = "contract_services"
-    __table_args__ = tuple(_nonneg("quantity", "unit_price_minor"))
+    __table_args__ = (*_nonneg("quantity", "unit_price_minor"), AUTOINCREMENT)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(_fk("contracts.id", "CASCADE"), index=True)
@@ -487,7 +504,11 @@ class ContractUnitCount(db.Model):
     """The dated history of a per-device/per-user contract's count."""
 
     __tablename__ = "contract_unit_counts"
-    __table_args__ = (sa.UniqueConstraint("contract_id", "effective_date"), *_nonneg("count"))
+    __table_args__ = (
+        sa.UniqueConstraint("contract_id", "effective_date"),
+        *_nonneg("count"),
+        AUTOINCREMENT,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(_fk("contracts.id", "CASCADE"))
@@ -505,6 +526,7 @@ class BlockLedgerEntry(db.Model):
     """
 
     __tablename__ = "block_ledger"
+    __table_args__ = AUTOINCREMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(_fk("contracts.id", "CASCADE"), index=True)
@@ -534,6 +556,7 @@ class Ticket(db.Model):
         ),
         sa.Index("ix_tickets_unbilled", "contract_id", "batch_id", "status"),
         sa.Index("ix_tickets_customer_unbilled", "customer_id", "batch_id"),
+        AUTOINCREMENT,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -568,7 +591,10 @@ class Ticket(db.Model):
 
 class TimeEntry(db.Model):
     __tablename__ = "time_entries"
-    __table_args__ = (sa.CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes_range"),)
+    __table_args__ = (
+        sa.CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes_range"),
+        AUTOINCREMENT,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(_fk("tickets.id", "CASCADE"), index=True)
@@ -589,7 +615,7 @@ class Expense(db.Model):
     """A product or expense used on a ticket (catalog product or free description)."""
 
     __tablename__ = "expenses"
-    __table_args__ = tuple(_nonneg("quantity", "unit_price_minor", "discount_minor"))
+    __table_args__ = (*_nonneg("quantity", "unit_price_minor", "discount_minor"), AUTOINCREMENT)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(_fk("tickets.id", "CASCADE"), index=True)
@@ -613,7 +639,10 @@ class Expense(db.Model):
 
 class InvoiceBatch(db.Model):
     __tablename__ = "invoice_batches"
-    __table_args__ = (sa.CheckConstraint("period_end >= period_start", name="period_ordered"),)
+    __table_args__ = (
+        sa.CheckConstraint("period_end >= period_start", name="period_ordered"),
+        AUTOINCREMENT,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
@@ -654,6 +683,7 @@ class Invoice(db.Model):
         sa.Index("ix_invoices_status_currency_total", "status", "currency", "total_minor"),
         sa.Index("ix_invoices_customer_currency_total", "customer_id", "currency", "total_minor"),
         *_nonneg("subtotal_minor", "tax_minor", "total_minor"),
+        AUTOINCREMENT,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -727,6 +757,7 @@ class ContractCharge(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("contract_id", "period_start"),
         sa.CheckConstraint("period_end >= period_start", name="period_ordered"),
+        AUTOINCREMENT,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -741,6 +772,7 @@ class InvoiceLine(db.Model):
     __table_args__ = (
         *_nonneg("quantity", "unit_price_minor", "discount_minor", "amount_minor"),
         sa.CheckConstraint("tax_percent >= 0", name="tax_percent_nonneg"),
+        AUTOINCREMENT,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -769,6 +801,7 @@ class InvoiceEvent(db.Model):
     """The audit trail. Keeps the invoice number, so events outlive a deleted invoice."""
 
     __tablename__ = "invoice_events"
+    __table_args__ = AUTOINCREMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int | None] = mapped_column(_fk("invoices.id", "SET NULL"), index=True)
@@ -790,6 +823,7 @@ class TicketEvent(db.Model):
     date), with who and why."""
 
     __tablename__ = "ticket_events"
+    __table_args__ = AUTOINCREMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(_fk("tickets.id", "CASCADE"), index=True)
@@ -809,6 +843,7 @@ class AccountingConnection(db.Model):
     """A connected ledger (QuickBooks Online or Xero); tokens are encrypted at rest."""
 
     __tablename__ = "accounting_connections"
+    __table_args__ = AUTOINCREMENT
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[Provider] = mapped_column(str_enum(Provider, "provider"), unique=True)
@@ -834,7 +869,7 @@ class LedgerMapping(db.Model):
     """Our object (customer, product, rate, contract type, tax rate) -> the ledger's id."""
 
     __tablename__ = "ledger_mappings"
-    __table_args__ = (sa.UniqueConstraint("connection_id", "kind", "local_key"),)
+    __table_args__ = (sa.UniqueConstraint("connection_id", "kind", "local_key"), AUTOINCREMENT)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     connection_id: Mapped[int] = mapped_column(_fk("accounting_connections.id", "CASCADE"))
@@ -850,7 +885,7 @@ class InvoiceExport(db.Model):
     """An invoice's copy in one ledger: its id there, or the ledger's error for the last try."""
 
     __tablename__ = "invoice_exports"
-    __table_args__ = (sa.UniqueConstraint("invoice_id", "provider"),)
+    __table_args__ = (sa.UniqueConstraint("invoice_id", "provider"), AUTOINCREMENT)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(_fk("invoices.id", "CASCADE"))
@@ -885,3 +920,24 @@ class InvoiceExport(db.Model):
     def has_difference(self) -> bool:
         """Whether the ledger booked another total than the one we sent."""
         return self.state == ExportState.EXPORTED and self.total_differs
+
+
+class BulkJob(db.Model):
+    """A bulk PDF, send or export of many invoices, done a chunk per request (so no request
+    outlives the web server's worker timeout); resumable from its page by the user who began it.
+    """
+
+    __tablename__ = "bulk_jobs"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)  # unguessable: in URLs
+    user_id: Mapped[int] = mapped_column(_fk("users.id", "CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(16))  # "pdf", "send" or "export"
+    invoice_ids: Mapped[list[int]] = mapped_column(sa.JSON)
+    options: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    done: Mapped[int] = mapped_column(default=0)  # how many of invoice_ids are dealt with
+    results: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    message: Mapped[str] = mapped_column(sa.Text, default="")  # why it stopped, if it did
+    # While a request works on a chunk; a worker killed mid-chunk frees the job when it passes.
+    running_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    finished_at: Mapped[datetime | None]

@@ -1,7 +1,7 @@
 """``python -m bench`` (``make bench``): measure everything, print it, write bench/results.md.
 
 SQLite always; PostgreSQL too when ``BENCH_DATABASE_URL`` names a server (scratch databases
-are created on it for the run and dropped). ``--only pages,throughput,batch,pdf,export``
+are created on it for the run and dropped). ``--only pages,throughput,batch,pdf,export,contention``
 measures some sections; ``--output`` writes elsewhere.
 """
 
@@ -11,15 +11,17 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from bench import report
 from bench.datasets import SIZES
 from bench.harness import BENCH_DIR, machine
 
-SECTIONS = ("pages", "throughput", "batch", "pdf", "export")
+SECTIONS = ("pages", "throughput", "batch", "pdf", "export", "contention")
 
 
 def log(message: str) -> None:
@@ -30,6 +32,7 @@ def log(message: str) -> None:
 def run_backend(name: str, wanted: set[str], datasets, pg_url: str | None) -> list:
     """Every wanted section on one backend; ``datasets`` gives (small, large) Dataset objects."""
     from bench.batch import batch_figures
+    from bench.contention import contention, contention_section
     from bench.datasets import scratch_copy
     from bench.export import export_figures
     from bench.pages import page_times
@@ -60,7 +63,24 @@ def run_backend(name: str, wanted: set[str], datasets, pg_url: str | None) -> li
                 sections.append(report.export_section(export_figures(url)))
         else:
             sections.append(report.export_section(export_figures(small.url)))
+    if "contention" in wanted:
+        log(f"{name}: reads while batches are saved and deleted")
+        with fresh_database(pg_url) as url:
+            sections.append(contention_section(contention(url, log)))
     return sections
+
+
+@contextmanager
+def fresh_database(pg_url: str | None) -> Iterator[str]:
+    """An empty database: a SQLite file in a temporary folder, or a scratch PostgreSQL one."""
+    if pg_url:
+        from bench.datasets import postgres_database
+
+        with postgres_database(pg_url, "contention") as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="msp-bench-") as folder:
+        yield f"sqlite:///{Path(folder) / 'contention.db'}"
 
 
 def describe(backend: str, dataset) -> str:

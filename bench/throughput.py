@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bench.harness import BENCH_EMAIL, BENCH_PASSWORD, ROOT, SECRET_KEY
@@ -98,6 +100,27 @@ def _drive(port: int, path: str, cookie: str, threads: int, duration: float) -> 
     return result["rps"]
 
 
+@contextmanager
+def serving(
+    url: str, worker_class: str = "sync", threads: int = 1, env: dict | None = None
+) -> Iterator[int]:
+    """gunicorn serving ``bench.wsgi`` over the database at ``url`` (``WORKERS`` workers of
+    ``threads`` threads); yields its port once it answers, stops it afterwards."""
+    port = _free_port()
+    environment = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY}
+    environment.update({"PYTHONPATH": str(ROOT), **(env or {})})
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS)]
+    command += ["--worker-class", worker_class, "--threads", str(threads)]
+    command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "bench.wsgi:application"]
+    server = subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True)
+    try:
+        _wait_for(port, server)
+        yield port
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
 def throughput(
     url: str,
     worker_class: str = "sync",
@@ -106,14 +129,7 @@ def throughput(
     rounds: int = ROUNDS,
 ) -> Throughput:
     """Serve the database at ``url`` with gunicorn and load each path in turn."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS)]
-    command += ["--worker-class", worker_class, "--bind", f"127.0.0.1:{port}"]
-    command += ["--log-level", "warning", "bench.wsgi:application"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    try:
-        _wait_for(port, server)
+    with serving(url, worker_class) as port:
         cookie = log_in(port)
         runs: dict[str, list[float]] = {label: [] for label in PATHS}
         for path in PATHS.values():  # warm-up: imports, compiled templates, caches, pools
@@ -124,8 +140,5 @@ def throughput(
                 runs[label].append(
                     _drive(port, path, cookie if needs_login else "", threads, duration)
                 )
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
     rps = {label: statistics.median(values) for label, values in runs.items()}
     return Throughput(rps, runs, worker_class, threads)

@@ -10,9 +10,12 @@ fails leaves the invoices saved, with the failure recorded on each.
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from billing.accounting import connected_providers
 from billing.batch_preview import BatchRequest
-from billing.batches import save_batch
+from billing.batches import save_batch, simultaneous_change
+from billing.db_errors import is_write_conflict
 from billing.errors import BillingError
 from billing.export import ExportOutcome, export_invoices
 from billing.settings import get_settings
@@ -72,7 +75,13 @@ def save_and_export(
     :raise ValidationFailed, Conflict: from :func:`billing.batches.save_batch`; nothing saved.
     """
     batch = save_batch(request, user, today)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        if is_write_conflict(error):
+            raise simultaneous_change() from error
+        raise
     outcome = SaveOutcome(batch)
     wanted = get_settings().export_on_save if export is None else export
     if not wanted:

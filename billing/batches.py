@@ -4,12 +4,16 @@ A ticket is never billed twice: the batch claims its tickets with one conditiona
 (``... WHERE batch_id IS NULL``), which the database applies row by row under its locks; if
 another batch claimed any of them first, the counts differ and nothing is saved. Periods are
 protected the same way by the unique key of ``contract_charges``.
+
+Writers of batches also take one lock first (:func:`lock_batches`), so a save or a delete at
+the same moment waits for the other and then works from what it committed; whatever still
+collides is a :class:`Conflict` and nothing is saved.
 """
 
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from billing.batch_preview import (
     BatchPreview,
@@ -18,6 +22,7 @@ from billing.batch_preview import (
     build_preview,
     group_totals,
 )
+from billing.db_errors import is_write_conflict
 from billing.errors import Conflict, ValidationFailed
 from billing.invoices import invoice_headers
 from billing.numbering import take_numbers
@@ -48,25 +53,38 @@ def save_batch(request: BatchRequest, user: User | None, today: date) -> Invoice
     """
     if request.end < request.start:
         raise ValidationFailed("The period must end on or after its start.", "end")
-    preview = build_preview(request, today)
-    items = preview.to_bill
-    if not items:
-        raise ValidationFailed("There is nothing to bill in this period.", "start")
     try:
+        lock_batches()
+        preview = build_preview(request, today)
+        items = preview.to_bill
+        if not items:
+            raise ValidationFailed("There is nothing to bill in this period.", "start")
         return _write(preview, items, user, today)
-    except IntegrityError:
-        raise _overlap() from None
-    except OperationalError as error:  # SQLite: another writer held the lock too long
-        if "locked" in str(error).lower():
-            raise _overlap() from None
+    except SQLAlchemyError as error:
+        if is_write_conflict(error):
+            raise simultaneous_change() from error
         raise
 
 
-def _overlap() -> Conflict:
+def simultaneous_change() -> Conflict:
+    """The refusal when another save or delete of batches got there first."""
     return Conflict(
-        "Another batch billed some of these tickets or periods while this one was being "
-        "saved. Nothing was saved: refresh the builder to see what is left to bill."
+        "Another change to this period was saved at the same moment; nothing was changed. "
+        "Reload and try again."
     )
+
+
+def lock_batches() -> None:
+    """Wait for any other writer of batches to finish, then hold them off until this
+    transaction ends: PostgreSQL locks the settings row; SQLite takes its write lock now,
+    before anything is read (a no-op UPDATE), rather than on the first write.
+
+    One statement. Before the settings row exists (the very first batch) PostgreSQL has nothing
+    to lock: two first saves at once may then collide, and one gets a :class:`Conflict`."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sa.text("UPDATE settings SET id = id WHERE id = 1"))
+    else:
+        db.session.execute(sa.text("SELECT id FROM settings WHERE id = 1 FOR UPDATE"))
 
 
 def _write(preview: BatchPreview, items: list[ContractPreview], user, today) -> InvoiceBatch:
@@ -89,7 +107,7 @@ def _write(preview: BatchPreview, items: list[ContractPreview], user, today) -> 
             .execution_options(synchronize_session=False)
         ).rowcount
         if claimed != len(ticket_ids):
-            raise _overlap()
+            raise simultaneous_change()
     groups = preview.invoice_groups()
     numbers = take_numbers(len(groups))
     header_of = invoice_headers(today)
@@ -209,8 +227,22 @@ def delete_batch(batch: InvoiceBatch, user: User | None) -> list[str]:
 
     Freed numbers are recorded in the audit trail and never handed out again.
 
-    :raise Conflict: one of its invoices is Paid or Refunded.
+    :raise Conflict: one of its invoices is Paid or Refunded, or another writer deleted the
+        batch (or changed it) meanwhile.
     """
+    batch_id = sa.inspect(batch).identity[0]
+    try:
+        lock_batches()
+        still_there = db.session.scalar(
+            sa.select(InvoiceBatch.id).where(InvoiceBatch.id == batch_id)
+        )
+    except SQLAlchemyError as error:
+        if is_write_conflict(error):
+            raise simultaneous_change() from error
+        raise
+    if still_there is None:
+        raise simultaneous_change()
+    db.session.refresh(batch)
     refusal = deletion_refusal(batch)
     if refusal:
         raise Conflict(refusal)

@@ -6,37 +6,39 @@ committed here.
 """
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from babel import Locale
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from billing.errors import Conflict, ValidationFailed
 from billing.money import parse_amount
+from billing.numbers import Kind, parse_number
 from billing.wording import counted
 from models import Contract, Expense, InvoiceLine, Product, Rate, TaxRate, db
 
 MAX_PERCENT = Decimal(100)
 PERCENT_PLACES = 4
+PERCENT = Kind(
+    "a percentage",
+    (Decimal("8.875"),),
+    PERCENT_PLACES,
+    MAX_PERCENT + Decimal(1).scaleb(-PERCENT_PLACES),  # 100 is allowed, 100.0001 is not
+    range_message="Enter a percentage from 0 to 100.",
+)
 # "6.5%", "6,5 %", "20%" inside a tax's name (not the "5%" of "6.5%").
 _PERCENT_IN_NAME = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*%")
 
 
-def parse_percent(text: str, *, field: str = "percent") -> Decimal:
-    """A typed percentage ("8.875", "20 %") as a ``Decimal`` from 0 to 100, 4 decimals at most.
+def parse_percent(text: str, *, field: str = "percent", locale: Locale | None = None) -> Decimal:
+    """A typed percentage ("8.875", "20 %"; "8,875" in de_DE) as a ``Decimal`` from 0 to 100,
+    4 decimals at most, read as :mod:`billing.numbers` reads every number.
 
     :raise ValidationFailed: not a number, out of range, or too many decimals.
     """
     cleaned = (text or "").strip().removesuffix("%").strip()
-    try:
-        percent = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValidationFailed("Enter a percentage such as 8.875.", field) from None
-    if not percent.is_finite() or not 0 <= percent <= MAX_PERCENT:
-        raise ValidationFailed("Enter a percentage from 0 to 100.", field)
-    if percent != percent.quantize(Decimal(1).scaleb(-PERCENT_PLACES)):
-        raise ValidationFailed(f"Use at most {PERCENT_PLACES} decimals.", field)
-    return percent
+    return parse_number(cleaned, PERCENT, field=field, locale=locale)
 
 
 def percent_text(percent: Decimal) -> str:

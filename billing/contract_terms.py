@@ -3,15 +3,17 @@
 A contract keeps its type's terms in nullable columns (see ``models.Contract``).
 :func:`clean_terms` turns what the contract form holds into those columns, clears every column
 the type does not use, and reports every broken rule at once (:class:`InvalidContract`).
-``billing.contracts`` adds the rules that need the database and saves.
+``billing.contracts`` adds the rules that need the database and saves. Numbers are read in
+the company's locale (:mod:`billing.numbers`, which looks the settings up).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from billing import numbers
 from billing.errors import ValidationFailed
 from billing.money import parse_amount
 from models import BillingPeriod, ContractType
@@ -29,6 +31,13 @@ BLOCK_TYPES = (T.BLOCK_HOURS, T.BLOCK_MONEY)
 NEEDS_PRIMARY_RATE = (T.HOURLY, T.BLOCK_MONEY, T.PROJECT_HOURLY)
 MAX_NAME = 200
 MAX_QUANTITY = Decimal(10) ** 9
+# Any decimals: hours are rounded to the minute. The bound keeps minutes in a 32-bit column.
+HOURS = numbers.Kind(
+    "hours", (Decimal(10), Decimal("7.5")), None, Decimal(10**7), positive=True,
+    ask="Enter the hours,",
+)  # fmt: skip
+WHOLE = "Enter a whole number of zero or more."
+COUNT = numbers.Kind("a whole number", (Decimal(12),), 0, Decimal(10**9), fine_message=WHOLE)
 # The form fields of each type's terms, in the order the form shows them. The primary rate and
 # the starting count are asked only while the contract has none (see ``type_fields``).
 TYPE_FIELDS = {
@@ -172,29 +181,13 @@ def check_dates(start: date | None, end: date | None) -> None:
         raise ValidationFailed("The end date must be after the start date.", "end_date")
 
 
-def _decimal(text: str, message: str, field: str) -> Decimal:
-    try:
-        value = Decimal((text or "").strip().replace(",", ""))
-    except InvalidOperation:
-        raise ValidationFailed(message, field) from None
-    if not value.is_finite():
-        raise ValidationFailed(message, field)
-    return value
-
-
 def parse_quantity(text: str, *, field: str = "quantity") -> Decimal:
-    """A quantity above zero with at most 3 decimals ("1", "2.5").
+    """A contract's or service line's quantity ("1", "2.5"): above zero, below
+    :data:`MAX_QUANTITY`, 3 decimals at most (see :func:`billing.numbers.parse_quantity`).
 
     :raise ValidationFailed: not a number, zero or less, too fine or too large.
     """
-    value = _decimal(text, "Enter a quantity such as 1 or 2.5.", field)
-    if value <= 0:
-        raise ValidationFailed("Enter a quantity above zero.", field)
-    if value != value.quantize(Decimal("0.001")):
-        raise ValidationFailed("Use at most 3 decimals.", field)
-    if value >= MAX_QUANTITY:
-        raise ValidationFailed("That quantity is too large.", field)
-    return value
+    return numbers.parse_quantity(text, below=MAX_QUANTITY, field=field)
 
 
 def parse_hours(text: str, *, field: str = "block_hours") -> int:
@@ -202,18 +195,17 @@ def parse_hours(text: str, *, field: str = "block_hours") -> int:
 
     :raise ValidationFailed: not a number, under half a minute, or too large.
     """
-    hours = _decimal(text, "Enter the hours, such as 10 or 7.5.", field)
+    hours = numbers.parse_number(text, HOURS, field=field)
     minutes = (hours * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     if minutes <= 0:
         raise ValidationFailed("Enter hours above zero.", field)
-    if minutes >= 10**9:
-        raise ValidationFailed("That is too many hours.", field)
     return int(minutes)
 
 
 def hours_text(minutes: int) -> str:
-    """Minutes as hours for a form field ("7.5"); two decimals, enough to give them back."""
-    return f"{(Decimal(minutes) / 60).quantize(Decimal('0.01')).normalize():f}"
+    """Minutes as hours for a form field ("7.5", "7,5" in de_DE); two decimals, enough to give
+    them back."""
+    return numbers.number_text((Decimal(minutes) / 60).quantize(Decimal("0.01")))
 
 
 def parse_count(text: str, *, field: str = "count") -> int:
@@ -221,10 +213,9 @@ def parse_count(text: str, *, field: str = "count") -> int:
 
     :raise ValidationFailed: anything else.
     """
-    cleaned = (text or "").strip()
-    if not cleaned.isdigit() or len(cleaned) > 9:
-        raise ValidationFailed("Enter a whole number of zero or more.", field)
-    return int(cleaned)
+    if not (text or "").strip():
+        raise ValidationFailed(WHOLE, field)
+    return int(numbers.parse_number(text, COUNT, field=field))
 
 
 def _amount(name: str, *, positive: bool = False) -> Callable[[ContractInput, str], int]:

@@ -2,6 +2,7 @@
 
 import zipfile
 from collections.abc import Iterable
+from datetime import date
 from io import BytesIO
 from typing import NamedTuple
 
@@ -45,9 +46,14 @@ def pdf_zip(invoices: Iterable[Invoice]) -> bytes:
     buffer = BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for invoice in invoices:
-            day = invoice.issue_date
-            # A fixed date per entry (not "now"): the same invoices give the same zip.
-            entry = zipfile.ZipInfo(pdf_filename(invoice), (day.year, day.month, day.day, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry = zip_entry(pdf_filename(invoice), invoice.issue_date)
             archive.writestr(entry, render_invoice_pdf(invoice))
     return buffer.getvalue()
+
+
+def zip_entry(filename: str, day: date) -> zipfile.ZipInfo:
+    """A zip entry for an invoice's PDF, dated by its issue date."""
+    # A fixed date per entry (not "now"): the same invoices give the same zip.
+    entry = zipfile.ZipInfo(filename, (day.year, day.month, day.day, 0, 0, 0))
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    return entry

@@ -9,8 +9,9 @@ Accepted forms (case and spaces do not matter):
 - ``1.5`` **a bare number is hours** (``90`` is ninety hours, refused as too long): the common
   case on a timesheet is hours, and minutes are one letter away (``90m``).
 
-A decimal comma works as a decimal point (``1,5h``). Fractions of a minute are rounded half-up
-to the minute (``0.01h`` = 0.6 min -> 1 min). One entry holds more than zero and at most 24 hours.
+A decimal comma works as a decimal point (``1,5h``); digits are 0-9 only. Fractions of a minute
+are rounded half-up to the minute (``0.01h`` = 0.6 min -> 1 min). One entry holds more than zero
+and at most 24 hours.
 """
 
 import re
@@ -24,11 +25,13 @@ FIELD = "duration"
 _NUMBER = r"\d+(?:[.,]\d*)?|[.,]\d+"
 _HOURS = r"h|hr|hrs|hour|hours"
 _MINUTES = r"m|min|mins|minute|minutes"
-_CLOCK = re.compile(r"(?P<hours>\d+):(?P<minutes>\d{2})")
-_BARE = re.compile(rf"(?P<hours>{_NUMBER})")
+# re.ASCII: only 0-9 are digits ("²" and "٣" are refused, as every number field does).
+_CLOCK = re.compile(r"(?P<hours>\d+):(?P<minutes>\d{2})", re.ASCII)
+_BARE = re.compile(rf"(?P<hours>{_NUMBER})", re.ASCII)
 _UNITS = re.compile(
     rf"(?:(?P<hours>{_NUMBER})\s*(?:{_HOURS}))?\s*"
-    rf"(?:(?P<minutes>{_NUMBER})\s*(?P<unit>{_MINUTES})?)?"
+    rf"(?:(?P<minutes>{_NUMBER})\s*(?P<unit>{_MINUTES})?)?",
+    re.ASCII,
 )
 _EXAMPLES = "Enter a duration such as 1:30, 90m or 1.5h."
 
@@ -68,7 +71,9 @@ def parse_duration(text: str) -> int:
         raise ValidationFailed("A duration cannot be negative.", FIELD)
     if len(cleaned) > 40:
         raise ValidationFailed(_EXAMPLES, FIELD)
-    minutes = int(_minutes(cleaned).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    # capped before rounding: quantize fails past 28 digits, and over a day is refused anyway
+    exact = min(_minutes(cleaned), Decimal(MAX_MINUTES + 1))
+    minutes = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if minutes <= 0:
         raise ValidationFailed("A duration must be at least one minute.", FIELD)
     if minutes > MAX_MINUTES and _BARE.fullmatch(cleaned):

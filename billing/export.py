@@ -15,6 +15,9 @@ import copy
 from dataclasses import dataclass
 from decimal import Decimal
 
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
 from billing.accounting import access_token, connection_for
 from billing.audit import record_event
 from billing.clock import utcnow
@@ -92,6 +95,22 @@ def open_ledger(provider: Provider) -> Ledger:
 def _read_tax_model(ledger: Ledger) -> str:
     client = ledger.client()
     return detect_tax_model(client.company_info(), client.preferences())
+
+
+def invoices_for_export(ids: list[int]) -> list[Invoice]:
+    """The invoices of ``ids`` that still exist, with what an export reads, in number order."""
+    return list(
+        db.session.scalars(
+            sa.select(Invoice)
+            .where(Invoice.id.in_(ids))
+            .options(
+                selectinload(Invoice.lines),
+                selectinload(Invoice.exports),
+                selectinload(Invoice.customer),
+            )
+            .order_by(Invoice.number)
+        )
+    )
 
 
 def export_invoices(invoices: list[Invoice], provider: Provider, user: User | None):

@@ -11,10 +11,11 @@ far inside the 64-bit money columns even summed over thousands of lines.
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from billing import numbers
 from billing.audit import record_event
 from billing.errors import ValidationFailed
 from billing.invoices import invoice_header, recompute_totals
@@ -106,22 +107,12 @@ def create_invoice(
 
 
 def parse_quantity(text: str, *, field: str = "quantity") -> Decimal:
-    """A typed quantity ("2", "1.5", "1,000") above 0, below 1,000,000, 3 decimals at most.
+    """A line's typed quantity ("2", "1.5", "1,000" in en_US): above 0, below 1,000,000,
+    3 decimals at most (see :func:`billing.numbers.parse_quantity`).
 
     :raise ValidationFailed: unreadable, zero or less, too large, or too many decimals.
     """
-    cleaned = (text or "").strip().replace(",", "").replace(" ", "")
-    try:
-        quantity = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValidationFailed("Enter a quantity such as 1 or 2.5.", field) from None
-    if not quantity.is_finite() or quantity <= 0:
-        raise ValidationFailed("Enter a quantity above zero.", field)
-    if quantity >= MAX_QUANTITY:
-        raise ValidationFailed("Enter a quantity below 1,000,000.", field)
-    if quantity != quantity.quantize(Decimal("0.001")):
-        raise ValidationFailed("Use at most 3 decimals.", field)
-    return quantity
+    return numbers.parse_quantity(text, below=MAX_QUANTITY, field=field)
 
 
 def gross_minor(quantity: Decimal, unit_price_minor: int) -> int:

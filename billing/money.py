@@ -4,13 +4,21 @@ Rounding rule (the only one): amounts are rounded half-up to the currency's prec
 (2 for USD/EUR, 0 for JPY, 3 for BHD), once per line, and tax once per rate.
 """
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from babel import Locale
-from babel.numbers import format_currency, get_currency_precision, get_territory_currencies
+from babel.numbers import (
+    format_currency,
+    get_currency_precision,
+    get_currency_symbol,
+    get_territory_currencies,
+)
 
-from billing.errors import ValidationFailed
+from billing.numbers import Kind, input_locale, number_text, parse_number
+
+# Far above any real price, far inside the 64-bit minor-unit columns.
+MAX_AMOUNT = Decimal(10) ** 12
 
 
 def precision(currency: str) -> int:
@@ -33,25 +41,44 @@ def from_minor(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-precision(currency))
 
 
-def parse_amount(text: str, currency: str, *, field: str | None = None) -> int:
-    """Parse a typed amount ("1,234.50", "80") into minor units; refuse anything else.
+def _amount_kind(currency: str) -> Kind:
+    """What an amount field in ``currency`` accepts (see :mod:`billing.numbers`): zero or more,
+    below :data:`MAX_AMOUNT`, at most the currency's decimals."""
+    places = precision(currency)
+    example = Decimal("1234.5").quantize(Decimal(1).scaleb(-places)) if places else Decimal(1234)
+    fine = f"{currency} amounts have at most {places} decimals."
+    return Kind("an amount", (example,), places, MAX_AMOUNT, fine_message=fine)
 
-    :raise ValidationFailed: unparseable, negative, or finer than the currency allows.
+
+def _without_currency(text: str | None, currency: str, locale: Locale) -> str:
+    """``text`` without a leading or trailing currency symbol or code ("$80", "80 EUR")."""
+    cleaned = (text or "").strip()
+    for mark in (get_currency_symbol(currency, locale), currency):
+        if mark and cleaned.startswith(mark):
+            return cleaned.removeprefix(mark).strip()
+        if mark and cleaned.endswith(mark):
+            return cleaned.removesuffix(mark).strip()
+    return cleaned
+
+
+def parse_amount(
+    text: str | None, currency: str, *, field: str | None = None, locale: Locale | None = None
+) -> int:
+    """Minor units for an amount typed in the company's locale ("1,234.50" or "$80" in en_US,
+    "1.234,50 €" in de_DE); see :mod:`billing.numbers` for what is refused.
+
+    :raise ValidationFailed: (beside ``field``) empty, unreadable or ambiguous, negative, finer
+        than the currency allows, or not below :data:`MAX_AMOUNT`.
     """
-    cleaned = (text or "").strip().replace(",", "").replace(" ", "")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValidationFailed("Enter an amount such as 120.00.", field) from None
-    if not amount.is_finite() or amount < 0:
-        raise ValidationFailed("Enter an amount of zero or more.", field)
-    if amount != quantize(amount, currency):
-        raise ValidationFailed(
-            f"{currency} amounts have at most {precision(currency)} decimals.", field
-        )
-    if amount >= Decimal(10) ** 12:
-        raise ValidationFailed("That amount is too large.", field)
-    return to_minor(amount, currency)
+    loc = input_locale(locale)
+    typed = _without_currency(text, currency, loc)
+    return to_minor(parse_number(typed, _amount_kind(currency), field=field, locale=loc), currency)
+
+
+def amount_text(minor: int, currency: str, locale: Locale | None = None) -> str:
+    """An amount as a form field shows it, parsed back by :func:`parse_amount`: ``123450`` USD
+    -> ``"1234.50"`` (en_US) or ``"1234,50"`` (de_DE)."""
+    return number_text(from_minor(minor, currency), locale, places=precision(currency))
 
 
 def currency_for_country(country: str) -> str:

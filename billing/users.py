@@ -30,8 +30,10 @@ def check_password_strength(password: str, *, field: str = "password") -> None:
         raise ValidationFailed(f"Use at least {MIN_PASSWORD} characters.", field)
 
 
-def create_user(email: str, password: str, role: Role | str, name: str = "") -> User:
-    """Add a user (not committed).
+def create_user(
+    email: str, password: str, role: Role | str, name: str = "", *, can_see_billing: bool = False
+) -> User:
+    """Add a user (not committed); admins see billing whatever ``can_see_billing`` says.
 
     :raise ValidationFailed: bad email, weak password, unknown role, or the email is taken.
     """
@@ -44,7 +46,12 @@ def create_user(email: str, password: str, role: Role | str, name: str = "") -> 
     taken = db.session.scalar(select(User.id).where(func.lower(User.email) == address))
     if taken is not None:
         raise ValidationFailed("A user with this email exists already.", "email")
-    user = User(email=address, name=(name.strip() or address.split("@")[0]), role=role)
+    user = User(
+        email=address,
+        name=((name or "").strip() or address.split("@")[0]),
+        role=role,
+        can_see_billing=can_see_billing,
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -68,8 +75,11 @@ def ensure_admin_remains(user: User, *, new_role: Role, new_active: bool) -> Non
         raise Conflict("This is the last active admin: make someone else admin first.")
 
 
-def update_user(user: User, *, name: str, role: Role | str, active: bool) -> User:
-    """Change a user's name, role and active flag (not committed).
+def update_user(
+    user: User, *, name: str, role: Role | str, active: bool, can_see_billing: bool | None = None
+) -> User:
+    """Change a user's name, role, active flag and (when given) billing permission (not
+    committed).
 
     :raise ValidationFailed: empty name or unknown role.
     :raise Conflict: the change would leave no active admin.
@@ -85,6 +95,8 @@ def update_user(user: User, *, name: str, role: Role | str, active: bool) -> Use
     if user.active and not active:
         user.end_sessions()  # deactivated: logged out everywhere at once
     user.name, user.role, user.active = name, role, active
+    if can_see_billing is not None:
+        user.can_see_billing = can_see_billing
     db.session.flush()
     return user
 

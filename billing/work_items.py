@@ -9,8 +9,9 @@ expense is what the technician paid, so they may enter it. Nothing is committed 
 """
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
+from billing import numbers
 from billing.durations import parse_duration
 from billing.errors import NotYours, ValidationFailed
 from billing.money import from_minor, parse_amount
@@ -137,22 +138,12 @@ def delete_time_entry(entry: TimeEntry) -> None:
 
 
 def parse_quantity(text: str, *, field: str = "quantity") -> Decimal:
-    """A typed quantity ("2", "1.5", "1,000") as a Decimal above 0 and below 100000.
+    """An expense's typed quantity ("2", "1.5", "1,000" in en_US): above 0, below
+    :data:`MAX_QUANTITY`, 3 decimals at most (see :func:`billing.numbers.parse_quantity`).
 
     :raise ValidationFailed: unreadable, zero or less, too large, or over 3 decimals.
     """
-    cleaned = (text or "").strip().replace(",", "").replace(" ", "")
-    try:
-        quantity = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValidationFailed("Enter a quantity such as 1 or 2.5.", field) from None
-    if not quantity.is_finite() or quantity <= 0:
-        raise ValidationFailed("Enter a quantity above zero.", field)
-    if quantity >= MAX_QUANTITY:
-        raise ValidationFailed(f"Enter a quantity below {MAX_QUANTITY}.", field)
-    if quantity != quantity.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)):
-        raise ValidationFailed(f"Use at most {QUANTITY_PLACES} decimals.", field)
-    return quantity
+    return numbers.parse_quantity(text, below=MAX_QUANTITY, places=QUANTITY_PLACES, field=field)
 
 
 def line_amount_minor(quantity: Decimal, unit_price_minor: int) -> int:

@@ -197,6 +197,14 @@ def tech_client(client: FlaskClient, technician: User) -> FlaskClient:
     return log_in(client, technician)
 
 
+@pytest.fixture
+def billing_tech_client(client: FlaskClient, technician: User) -> FlaskClient:
+    """A technician whom an admin allowed to see billing (read-only: invoices, PDFs)."""
+    technician.can_see_billing = True
+    db.session.commit()
+    return log_in(client, technician)
+
+
 class QueryLog(list):
     """The SQL statements run inside a ``count_queries()`` block."""
 

@@ -13,7 +13,6 @@ from werkzeug.datastructures import FileStorage
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -41,6 +40,8 @@ from billing.settings import (
     read_logo,
 )
 from billing.users import check_password_strength, normalize_email
+from blueprints.forms import IdSelectField, WholeNumberField
+from blueprints.params import MAX_ID
 from models import Role
 
 ROLE_CHOICES = [
@@ -52,11 +53,6 @@ ROLE_CHOICES = [
 def strip(value: Any) -> Any:
     """Filter: trim surrounding whitespace from text input."""
     return value.strip() if isinstance(value, str) else value
-
-
-def optional_int(value: Any) -> int | None:
-    """Coerce a select's value: "" (none chosen) -> None, else an int."""
-    return None if value in (None, "", "None") else int(value)
 
 
 def read_upload(upload: FileStorage) -> bytes:
@@ -94,13 +90,18 @@ class SettingsForm(FlaskForm):
     logo = FileField("Logo")
     remove_logo = BooleanField("Remove the logo")
     tax_id = StringField("Tax ID", [Length(max=64)], filters=[strip])
-    payment_terms_days = IntegerField(
+    payment_terms_days = WholeNumberField(
         "Payment terms (days)", [InputRequired(), rule(check_payment_terms)]
     )
     bank_details = TextAreaField("Bank and payment details", [Length(max=2000)])
     invoice_prefix = StringField("Invoice number prefix", [rule(check_prefix)], filters=[strip])
-    next_invoice_number = IntegerField(
-        "Next invoice number", [InputRequired(), NumberRange(min=1, message="Enter 1 or more.")]
+    next_invoice_number = WholeNumberField(
+        "Next invoice number",
+        [
+            InputRequired(),
+            NumberRange(min=1, message="Enter 1 or more."),
+            NumberRange(max=MAX_ID, message=f"Enter at most {MAX_ID:,}."),  # the column's range
+        ],
     )
     email_subject = StringField(
         "Email subject",
@@ -150,7 +151,7 @@ class ProductForm(FlaskForm):
     category = StringField("Category", [Length(max=80)], filters=[strip])
     unit_price = StringField("Unit price", [DataRequired()], filters=[strip])
     taxable = BooleanField("Taxable", default=True)
-    tax_rate_id = SelectField("Tax rate", coerce=optional_int)
+    tax_rate_id = IdSelectField("Tax rate", validate_choice=True)
     active = BooleanField("Active", default=True)
 
 
@@ -160,6 +161,7 @@ class UserCreateForm(FlaskForm):
     )
     name = StringField("Name", [Length(max=120)], filters=[strip])
     role = SelectField("Role", choices=ROLE_CHOICES)
+    can_see_billing = BooleanField("May see billing (invoices, batches, amounts billed)")
     password = PasswordField(
         "Password", [DataRequired(), Length(max=200), rule(check_password_strength)]
     )
@@ -169,6 +171,7 @@ class UserEditForm(FlaskForm):
     name = StringField("Name", [DataRequired(), Length(max=120)], filters=[strip])
     role = SelectField("Role", choices=ROLE_CHOICES)
     active = BooleanField("Active (may log in)")
+    can_see_billing = BooleanField("May see billing (invoices, batches, amounts billed)")
 
 
 class PasswordResetForm(FlaskForm):

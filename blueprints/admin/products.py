@@ -7,11 +7,12 @@ from wtforms import SelectChoice
 
 from billing.catalog import product_query, save_product, tax_label
 from billing.errors import ValidationFailed
-from billing.money import from_minor
+from billing.money import amount_text
 from billing.settings import default_currency, get_settings
 from blueprints.admin import bp
 from blueprints.admin.forms import ProductForm
 from blueprints.forms import show_error
+from blueprints.params import QueryArgs
 from models import Product, TaxRate, db
 
 PAGE_SIZE = 50
@@ -21,14 +22,17 @@ FIELDS = ("name", "sku", "description", "category", "taxable", "tax_rate_id", "a
 @bp.route("/products")
 def products():
     """The catalog by name; ``?q=`` keeps those whose name or SKU contains it."""
-    search = request.args.get("q", "").strip()
+    args = QueryArgs(request.args)
+    search = args.raw("q")
     page = db.paginate(
         product_query(search).options(joinedload(Product.tax_rate)),
-        page=request.args.get("page", 1, type=int),
+        page=args.page(),
         per_page=PAGE_SIZE,
         error_out=False,
     )
-    return render_template("admin/products.html", products=page, search=search)
+    return render_template(
+        "admin/products.html", products=page, search=search, ignored=args.ignored
+    )
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -47,7 +51,7 @@ def product_edit(product_id: int):
     if request.method == "GET":
         data = {name: getattr(product, name) for name in FIELDS}
         data["sku"] = product.sku or ""
-        data["unit_price"] = str(from_minor(product.unit_price_minor, product.currency))
+        data["unit_price"] = amount_text(product.unit_price_minor, product.currency)
         return _edit(product, ProductForm(data=data))
     return _edit(product, ProductForm())
 
@@ -89,4 +93,5 @@ def _tax_choices(product: Product | None) -> list[SelectChoice]:
 
 def _page(product: Product | None, form: ProductForm, currency: str) -> str:
     form.unit_price.label.text = f"Unit price ({currency})"
-    return render_template("admin/product_form.html", product=product, form=form)
+    example = amount_text(4990, currency)  # "49.90", "49,90" in the company's format
+    return render_template("admin/product_form.html", product=product, form=form, example=example)

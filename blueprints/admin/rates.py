@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from billing.catalog import save_rate
 from billing.errors import ValidationFailed
-from billing.money import from_minor
+from billing.money import amount_text
 from billing.settings import default_currency, get_settings
 from blueprints.admin import bp
 from blueprints.admin.forms import RateForm
@@ -34,8 +34,8 @@ def rate_edit(rate_id: int):
     """
     rate = db.get_or_404(Rate, rate_id)
     if request.method == "GET":
-        price = from_minor(rate.hourly_price_minor, rate.currency)
-        data = {"name": rate.name, "hourly_price": str(price), "active": rate.active}
+        price = amount_text(rate.hourly_price_minor, rate.currency)
+        data = {"name": rate.name, "hourly_price": price, "active": rate.active}
         return _edit(rate, RateForm(data=data))
     return _edit(rate, RateForm())
 
@@ -65,4 +65,7 @@ def _edit(rate: Rate | None, form: RateForm):
 
 def _page(rate: Rate | None, form: RateForm, currency: str) -> str:
     form.hourly_price.label.text = f"Hourly price ({currency})"
-    return render_template("admin/rate_form.html", rate=rate, form=form, currency=currency)
+    example = amount_text(12000, currency)  # "120.00", "120,00" in the company's format
+    return render_template(
+        "admin/rate_form.html", rate=rate, form=form, currency=currency, example=example
+    )

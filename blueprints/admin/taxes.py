@@ -1,10 +1,13 @@
 """Admin > Taxes: named tax rates, one of them the default."""
 
+from decimal import Decimal
+
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from billing.catalog import delete_tax_rate, percent_text, save_tax_rate, tax_rate_uses
+from billing.catalog import delete_tax_rate, save_tax_rate, tax_rate_uses
 from billing.errors import Conflict, ValidationFailed
+from billing.numbers import number_text
 from blueprints.admin import bp
 from blueprints.admin.forms import TaxRateForm
 from blueprints.forms import ActionForm, show_error
@@ -36,7 +39,7 @@ def tax_edit(tax_id: int):
 
 def _filled(tax: TaxRate) -> TaxRateForm:
     """The form showing ``tax`` as stored (ignoring any posted data)."""
-    data = {"name": tax.name, "percent": percent_text(tax.percent)}
+    data = {"name": tax.name, "percent": number_text(tax.percent)}
     data |= {"is_default": tax.is_default, "active": tax.active}
     return TaxRateForm(formdata=None, data=data)
 
@@ -65,8 +68,15 @@ def _edit(tax: TaxRate | None, form: TaxRateForm):
 
 def _page(tax: TaxRate | None, form: TaxRateForm, **context):
     uses = tax_rate_uses(tax) if tax else {}
+    example = number_text(Decimal("8.875"))  # "8,875" in a German company
     return render_template(
-        "admin/tax_form.html", tax=tax, form=form, uses=uses, action=ActionForm(), **context
+        "admin/tax_form.html",
+        tax=tax,
+        form=form,
+        uses=uses,
+        action=ActionForm(),
+        example=example,
+        **context,
     )
 
 

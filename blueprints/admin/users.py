@@ -27,7 +27,13 @@ def user_new():
         return render_template("admin/user_new.html", form=form)
     if form.validate_on_submit():
         try:
-            user = create_user(form.email.data, form.password.data, form.role.data, form.name.data)
+            user = create_user(
+                form.email.data,
+                form.password.data,
+                form.role.data,
+                form.name.data,
+                can_see_billing=form.can_see_billing.data,
+            )
             db.session.commit()
         except ValidationFailed as error:
             db.session.rollback()
@@ -40,7 +46,8 @@ def user_new():
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_edit(user_id: int):
-    """Change a user's name, role and active flag; never the last active admin's.
+    """Change a user's name, role, active flag and billing permission; never the last active
+    admin's role or active flag.
 
     :raise 404: no such user.
     """
@@ -51,7 +58,13 @@ def user_edit(user_id: int):
     if not form.validate_on_submit():
         return _page(user, form), 422
     try:
-        update_user(user, name=form.name.data, role=form.role.data, active=form.active.data)
+        update_user(
+            user,
+            name=form.name.data,
+            role=form.role.data,
+            active=form.active.data,
+            can_see_billing=form.can_see_billing.data,
+        )
         db.session.commit()
     except ValidationFailed as error:
         db.session.rollback()
@@ -91,7 +104,12 @@ def user_password(user_id: int):
 
 def _filled(user: User) -> UserEditForm:
     """The edit form showing ``user`` as stored (ignoring any posted data)."""
-    data = {"name": user.name, "role": user.role.value, "active": user.active}
+    data = {
+        "name": user.name,
+        "role": user.role.value,
+        "active": user.active,
+        "can_see_billing": user.can_see_billing,
+    }
     return UserEditForm(formdata=None, data=data)
 
 

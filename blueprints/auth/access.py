@@ -15,6 +15,13 @@ from models import User, db
 
 # Endpoints reachable without a login. Everything else is denied by default.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+# Billing: every view of these blueprints, and the Billing page's own endpoints.
+BILLING_BLUEPRINTS = frozenset({"invoices", "batches"})
+BILLING_ENDPOINTS = frozenset({"main.billing", "main.billing_totals", "main.bulk_status"})
+NO_BILLING = (
+    "Billing (invoices, batches and their amounts) is not open to you. An admin can allow it "
+    "on your user in Admin > Users."
+)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to continue."
@@ -50,6 +57,24 @@ def require_login() -> Any:
     if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
         return None
     return unauthorized()
+
+
+def is_billing_endpoint(endpoint: str | None) -> bool:
+    """Whether ``endpoint`` shows or changes billing (invoices, batches, amounts billed)."""
+    if not endpoint:
+        return False
+    return endpoint in BILLING_ENDPOINTS or endpoint.partition(".")[0] in BILLING_BLUEPRINTS
+
+
+@bp.before_app_request
+def require_billing_permission() -> Any:
+    """The one check of the billing permission: a user who may not see billing gets 403, in
+    words, on every billing view (see ``User.sees_billing``); runs after the login check."""
+    if not current_user.is_authenticated or current_user.sees_billing:
+        return None
+    if is_billing_endpoint(request.endpoint):
+        abort(403, NO_BILLING)
+    return None
 
 
 def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -7,9 +7,11 @@ from werkzeug.datastructures import MultiDict
 from billing.batch_preview import BatchRequest
 from billing.errors import ValidationFailed
 from billing.periods import month_of
+from blueprints.params import posted_ids
 from models import ContractType, DetailLevel
 
 ITEM_KINDS = ("contract", "ticket", "entry", "expense")
+ID_NOUNS = {"entry": "time entry"}  # the ids' names, where the field's name is short
 
 
 def default_period(today: date) -> tuple[date, date]:
@@ -35,13 +37,14 @@ def _date(form: MultiDict, name: str, fallback: date) -> date:
 
 
 def _ids(form: MultiDict, name: str) -> set[int]:
-    return {int(v) for v in form.getlist(name) if v.isdigit()}
+    return set(posted_ids(form, name, ID_NOUNS.get(name, name)))
 
 
 def parse_request(form: MultiDict, today: date) -> BatchRequest:
     """The builder's fields; ticked items become ``included`` once the form was submitted.
 
-    :raise ValidationFailed: a malformed date, or a period that ends before it starts.
+    :raise ValidationFailed: a malformed date, a period that ends before it starts, or an id
+        that is not one (``customer=²``).
     """
     start, end = default_period(today)
     start, end = _date(form, "start", start), _date(form, "end", end)

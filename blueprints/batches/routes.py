@@ -58,9 +58,11 @@ def new():
 @bp.route("/summary")
 @admin_required
 def summary():
-    """The builder's live summary for the ticked items (an htmx fragment)."""
+    """The builder's live summary for the ticked items (an htmx fragment); 422 with the reason
+    for input it cannot read."""
     context = _builder_context(request.args, billing_today())
-    return render_template("batches/_summary.html", oob=True, **context)
+    status = 422 if context["error"] else 200
+    return render_template("batches/_summary.html", oob=True, **context), status
 
 
 @bp.route("", methods=["POST"])

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
-from blueprints.invoices import delivery, export, lines, routes  # noqa: E402,F401
+from blueprints.invoices import bulk_jobs, delivery, export, lines, routes  # noqa: E402,F401

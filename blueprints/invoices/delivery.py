@@ -1,6 +1,7 @@
 """PDF download, the send dialog, sending by email, and zips of several PDFs.
 
-Anyone logged in downloads PDFs; only admins send (403 otherwise). Sending answers 422 beside
+Anyone who may see billing downloads PDFs; only admins send (403 otherwise). More invoices
+than one chunk make a bulk job (see ``bulk_jobs``). Sending answers 422 beside
 the field for bad input and 502 with the mail server's error beside the form, the invoice
 unchanged; success flashes the outcome and redirects to the invoice (``HX-Redirect`` for htmx).
 """
@@ -22,6 +23,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from app import htmx
+from billing.bulk_jobs import outcome_row
 from billing.delivery import pdf_zip, send_many
 from billing.errors import BillingError, ValidationFailed
 from billing.mailer import MAX_RECIPIENTS, default_subject_body, send_invoice, split_addresses
@@ -29,6 +31,8 @@ from billing.pdf import pdf_filename, render_invoice_pdf
 from blueprints.auth.access import admin_required
 from blueprints.forms import show_error
 from blueprints.invoices import bp
+from blueprints.invoices.bulk_jobs import chunk_size, start
+from blueprints.params import posted_ids
 from models import Invoice, InvoiceStatus, db
 
 MAX_BULK = 500
@@ -116,11 +120,15 @@ def _send_page(invoice: Invoice, form: SendForm, status: int = 200):
 @bp.route("/bulk/send", methods=["POST"])
 @admin_required
 def bulk_send():
-    """Send each selected invoice (``ids``) to its billing emails; list every outcome."""
-    outcomes = send_many(_selected(), current_user)
+    """Send each selected invoice (``ids``) to its billing emails; list every outcome. More
+    than one chunk: a job, done a chunk per request from its page."""
+    invoices = _selected()
+    if len(invoices) > chunk_size("send"):
+        return start("send", [invoice.id for invoice in invoices])
+    rows = [outcome_row(*outcome) for outcome in send_many(invoices, current_user)]
     fragment = bool(htmx) and not htmx.boosted
     response = make_response(
-        render_template("invoices/bulk_results.html", outcomes=outcomes, fragment=fragment)
+        render_template("invoices/bulk_results.html", rows=rows, fragment=fragment)
     )
     response.vary.add("HX-Request")
     return response
@@ -128,8 +136,12 @@ def bulk_send():
 
 @bp.route("/bulk/pdf", methods=["POST"])
 def bulk_pdf():
-    """The selected invoices' (``ids``) PDFs in one ``invoices.zip``."""
-    return _file(pdf_zip(_selected()), "application/zip", "invoices.zip", "attachment")
+    """The selected invoices' (``ids``) PDFs in one ``invoices.zip``. More than one chunk: a
+    job whose page makes them a chunk per request, then offers the zip."""
+    invoices = _selected()
+    if len(invoices) > chunk_size("pdf"):
+        return start("pdf", [invoice.id for invoice in invoices])
+    return _file(pdf_zip(invoices), "application/zip", "invoices.zip", "attachment")
 
 
 def _selected() -> list[Invoice]:
@@ -138,12 +150,9 @@ def _selected() -> list[Invoice]:
     :raise ValidationFailed: none, too many, or not numbers (422).
     :raise 404: one of them does not exist.
     """
-    raw = [part for value in request.form.getlist("ids") for part in value.split(",") if part]
-    if not raw:
+    ids = set(posted_ids(request.form, "ids", "invoice"))
+    if not ids:
         raise ValidationFailed("Select at least one invoice.", "ids")
-    if not all(part.strip().isdigit() for part in raw):
-        raise ValidationFailed("Invoices are selected by their ids (whole numbers).", "ids")
-    ids = {int(part) for part in raw}
     if len(ids) > MAX_BULK:
         raise ValidationFailed(f"Select at most {MAX_BULK} invoices at once.", "ids")
     invoices = list(

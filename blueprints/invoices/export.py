@@ -2,15 +2,20 @@
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from billing.errors import BillingError
-from billing.export import export_invoices, forget_ledger_copy, outcome_messages
+from billing.export import (
+    export_invoices,
+    forget_ledger_copy,
+    invoices_for_export,
+    outcome_messages,
+)
 from billing.ledger_withdraw import delete_draft_everywhere
 from blueprints.auth.access import admin_required
 from blueprints.invoices import bp
+from blueprints.invoices.bulk_jobs import chunk_size, start
 from blueprints.main.routes import connected_ledgers
+from blueprints.params import posted_ids
 from blueprints.safe_url import local_path
 from integrations.ledger_errors import LedgerError
 from models import Invoice, InvoiceExport, Provider, db
@@ -88,26 +93,20 @@ def delete_draft(invoice_id: int):
 @bp.route("/bulk/export", methods=["POST"])
 @admin_required
 def bulk_export():
-    """Export the ticked invoices with the ledger's batch form."""
+    """Export the ticked invoices with the ledger's batch form. More than one chunk: a job,
+    exported a chunk per request from its page (each invoice once)."""
     provider = _provider()
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
-    invoices = list(
-        db.session.scalars(
-            select(Invoice)
-            .where(Invoice.id.in_(ids))
-            .options(
-                selectinload(Invoice.lines),
-                selectinload(Invoice.exports),
-                selectinload(Invoice.customer),
-            )
-            .order_by(Invoice.number)
-        )
-    )
+    ids = posted_ids(request.form, "ids", "invoice")
+    invoices = invoices_for_export(ids)
+    back = local_path(request.form.get("next"))
     if not invoices:
         flash("Tick the invoices to export first.", "error")
+    elif len(invoices) > chunk_size("export"):
+        chosen = [invoice.id for invoice in invoices]
+        return start("export", chosen, provider=provider.value, next=back)
     else:
         _run(invoices, provider)
-    return redirect(local_path(request.form.get("next")))
+    return redirect(back)
 
 
 def last_exports(invoice: Invoice) -> list[InvoiceExport]:

@@ -8,13 +8,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from billing.catalog import tax_label
 from billing.invoice_edit import LineInput
-from billing.money import from_minor
-from blueprints.admin.forms import optional_int, strip
+from billing.money import amount_text
+from billing.numbers import number_text
+from blueprints.admin.forms import strip
+from blueprints.forms import IdSelectField
 from blueprints.templating import money
 from models import Contract, Customer, Invoice, InvoiceLine, Product, TaxRate, db
 
@@ -22,8 +24,8 @@ DATE_MESSAGE = "Enter a date such as 2026-01-31."
 
 
 class NewInvoiceForm(FlaskForm):
-    customer_id = SelectField("Customer", coerce=optional_int, validate_choice=False)
-    contract_id = SelectField("Contract", coerce=optional_int, validate_choice=False)
+    customer_id = IdSelectField("Customer")
+    contract_id = IdSelectField("Contract")
     issue_date = DateField("Issue date", [Optional()], invalid_value_message=DATE_MESSAGE)
     due_date = DateField("Due date", [Optional()], invalid_value_message=DATE_MESSAGE)
 
@@ -45,12 +47,12 @@ class HeaderForm(FlaskForm):
 
 
 class LineForm(FlaskForm):
-    product_id = SelectField("Product", coerce=optional_int, validate_choice=False)
+    product_id = IdSelectField("Product")
     description = StringField("Description", filters=[strip])
     quantity = StringField("Quantity", default="1", filters=[strip])
     unit_price = StringField("Unit price", filters=[strip])
     discount = StringField("Discount", filters=[strip])
-    tax_rate_id = SelectField("Tax", coerce=optional_int, validate_choice=False)
+    tax_rate_id = IdSelectField("Tax")
 
     def prepare(self, currency: str, taxes: list[TaxRate], products: list[Product], line=None):
         """Choices: active tax rates (and the line's own), active products (adding only)."""
@@ -82,9 +84,9 @@ def line_values(line: InvoiceLine, currency: str) -> dict[str, Any]:
     """A stored line as the edit form shows it."""
     return {
         "description": line.description,
-        "quantity": f"{line.quantity.normalize():f}",
-        "unit_price": str(from_minor(line.unit_price_minor, currency)),
-        "discount": str(from_minor(line.discount_minor, currency)) if line.discount_minor else "",
+        "quantity": number_text(line.quantity),
+        "unit_price": amount_text(line.unit_price_minor, currency),
+        "discount": amount_text(line.discount_minor, currency) if line.discount_minor else "",
         "tax_rate_id": line.tax_rate_id,
     }
 
@@ -96,7 +98,7 @@ def product_values(product: Product, currency: str, exempt: bool) -> dict[str, A
     same = product.currency == currency
     return {
         "description": product.name,
-        "unit_price": str(from_minor(product.unit_price_minor, currency)) if same else "",
+        "unit_price": amount_text(product.unit_price_minor, currency) if same else "",
         "tax_rate_id": rate.id if rate is not None and rate.active else None,
     }
 

@@ -28,6 +28,7 @@ from blueprints.auth.access import admin_required
 from blueprints.forms import ActionForm, show_error
 from blueprints.invoices import bp
 from blueprints.invoices.forms import HeaderForm, NewInvoiceForm, line_form, line_options
+from blueprints.params import query_id
 from blueprints.templating import current_settings
 from models import (
     BlockLedgerEntry,
@@ -261,7 +262,7 @@ def new():
     if request.method == "GET":
         today = billing_today()
         terms = current_settings().payment_terms_days
-        chosen = request.args.get("customer_id", type=int)
+        chosen = query_id(request.args, "customer_id")
         data = {"customer_id": chosen, "issue_date": today, "due_date": today + timedelta(terms)}
         form = NewInvoiceForm(formdata=None, data=data)
         _new_form_choices(form, chosen)

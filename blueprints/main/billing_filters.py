@@ -2,7 +2,8 @@
 
 One more filter is one more function in :data:`FILTERS`: it receives the query and the raw value
 from the query string (stripped, never empty) and returns the filtered query, or ``None`` when it
-does not understand the value; the filter is then ignored and left out of the page's links.
+does not understand the value; the filter is then ignored, left out of the page's links, and
+the page says so in the words of :data:`IGNORED_WORDS`.
 Filters touch only ``invoices`` columns (a customer's name goes through a subquery), so the same
 functions narrow the page's rows and its totals.
 """
@@ -17,6 +18,7 @@ from sqlalchemy import Select, func, select
 from werkzeug.datastructures import MultiDict
 
 from billing.clock import today as billing_today
+from blueprints.params import Ignored, one_of, parse_id
 from models import Customer, ExportState, Invoice, InvoiceBatch, InvoiceExport, InvoiceStatus, db
 
 PAGE_SIZE = 50
@@ -41,19 +43,15 @@ def filter_status(query: Select, value: str) -> Select | None:
     return None
 
 
-def _row_id(value: str) -> int | None:
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
-
-
 def filter_customer(query: Select, value: str) -> Select | None:
     """The invoices of one customer (by id)."""
-    customer_id = _row_id(value)
+    customer_id = parse_id(value)
     return None if customer_id is None else query.where(Invoice.customer_id == customer_id)
 
 
 def filter_batch(query: Select, value: str) -> Select | None:
     """The invoices of one batch (by id)."""
-    batch_id = _row_id(value)
+    batch_id = parse_id(value)
     return None if batch_id is None else query.where(Invoice.batch_id == batch_id)
 
 
@@ -122,20 +120,39 @@ FILTERS: dict[str, FilterFunction] = {
 }
 
 
-def apply_filters(query: Select, args: MultiDict | dict[str, str]) -> tuple[Select, dict[str, str]]:
-    """``query`` narrowed by every filter in ``args`` it understands, and those filters' values."""
+# How the page names each filter it ignored, and what the value should have been
+# ("Ignored: issued from “2026-02-30” is not a date."). The search understands any text.
+IGNORED_WORDS: dict[str, tuple[str, str]] = {
+    "status": ("status", one_of([*InvoiceStatus._value2member_map_, OVERDUE])),
+    "customer": ("customer", "a customer id"),
+    "batch": ("batch", "a batch id"),
+    "from": ("issued from", "a date"),
+    "to": ("issued to", "a date"),
+    "export": ("export", one_of(EXPORT_FILTERS)),
+}
+
+
+def apply_filters(
+    query: Select, args: MultiDict | dict[str, str], ignored: Ignored | None = None
+) -> tuple[Select, dict[str, str]]:
+    """``query`` narrowed by every filter in ``args`` it understands, and those filters' values;
+    the others are noted in ``ignored``."""
     accepted: dict[str, str] = {}
     for name, narrow in FILTERS.items():
         raw = (args.get(name) or "").strip()
         narrowed = narrow(query, raw) if raw else None
         if narrowed is not None:
             query, accepted[name] = narrowed, raw
+        elif raw and ignored is not None:
+            label, expected = IGNORED_WORDS[name]
+            ignored.add(label, raw, expected)
     return query, accepted
 
 
-def read_filters(args: MultiDict) -> dict[str, str]:
-    """The filters of a query string that :data:`FILTERS` understands: name -> value."""
-    return apply_filters(select(Invoice.id), args)[1]
+def read_filters(args: MultiDict, ignored: Ignored | None = None) -> dict[str, str]:
+    """The filters of a query string that :data:`FILTERS` understands: name -> value; the
+    others are noted in ``ignored``."""
+    return apply_filters(select(Invoice.id), args, ignored)[1]
 
 
 # Each sort key's columns; ties go to the invoice number, in the same direction.
@@ -163,6 +180,14 @@ class Sort:
         descending = raw.startswith("-")
         key = raw[1:] if descending else raw
         return cls(key, descending) if key in SORTS else cls.parse(DEFAULT_SORT)
+
+    @classmethod
+    def read(cls, raw: str | None, ignored: Ignored) -> "Sort":
+        """:meth:`parse`, noting in ``ignored`` a value it did not understand."""
+        sort = cls.parse(raw)
+        if raw and raw.strip() != str(sort):
+            ignored.add("sort", raw, f"a column of the list ({one_of(SORTS)})")
+        return sort
 
     def __str__(self) -> str:
         return f"-{self.key}" if self.descending else self.key

@@ -37,6 +37,7 @@ from blueprints.main.billing_filters import (
     totals_of,
 )
 from blueprints.main.list_format import id_link, list_rows, options
+from blueprints.params import QueryArgs, posted_ids
 from blueprints.safe_url import local_path
 from blueprints.templating import current_settings
 from models import (
@@ -50,7 +51,6 @@ from models import (
 
 STATUSES = list(InvoiceStatus)
 BATCH_CHOICES = 200  # the newest batches offered in the batch filter
-MAX_PAGE = 100_000
 URL_SAFE = "!$'()*,/:;?@"  # what Werkzeug's url_for leaves unquoted in a query string
 # Endpoints other blueprints provide; until they exist the toolbar posts to these paths.
 BULK_ENDPOINTS = {
@@ -61,7 +61,9 @@ BULK_ENDPOINTS = {
 
 @bp.route("/")
 def index():
-    """Home is the Billing page."""
+    """Home is the Billing page; for a user who may not see billing, their tickets."""
+    if not current_user.sees_billing:
+        return redirect(url_for("work.tickets"))
     return redirect(url_for("main.billing"))
 
 
@@ -105,9 +107,10 @@ def billing():
     filtered list, from :func:`billing_totals` once the rows are shown; never for the whole
     table. A non-boosted htmx request gets only the results (``main/_invoice_rows.html``).
     """
-    filters = read_filters(request.args)
-    sort = Sort.parse(request.args.get("sort"))
-    page = invoice_page(filters, sort, min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE))
+    args = QueryArgs(request.args)
+    filters = read_filters(request.args, args.ignored)
+    sort = Sort.read(request.args.get("sort"), args.ignored)
+    page = invoice_page(filters, sort, args.page())
     totals, totals_url = None, ""
     if page.number == 1 and not page.has_next:
         totals = totals_of(page.invoices)  # every matching invoice is on this page
@@ -127,6 +130,7 @@ def billing():
         "default_sort": DEFAULT_SORT,
         "today": today,
         "billing_url": billing_url,
+        "ignored": args.ignored,
         **_row_links(),
     }
     fragment = htmx and not htmx.boosted and not htmx.history_restore_request
@@ -204,7 +208,7 @@ def bulk_status():
     Billing page as it was (``next``, a local path only).
     """
     back = local_path(request.form.get("next"))
-    ids = list(dict.fromkeys(request.form.getlist("ids", type=int)))
+    ids = posted_ids(request.form, "ids", "invoice")
     raw = request.form.get("status", "")
     if raw not in InvoiceStatus._value2member_map_:
         flash("Choose the status to give the selected invoices.", "error")

@@ -16,8 +16,8 @@ from billing.catalog import tax_label
 from billing.contract_terms import PERIODS, ROUNDING_MINUTES, ContractInput
 from billing.errors import BillingError
 from billing.money import format_money
-from blueprints.admin.forms import optional_int, strip
-from blueprints.forms import show_error
+from blueprints.admin.forms import strip
+from blueprints.forms import IdSelectField, show_error
 from models import BillingPeriod, Contract, ContractType, Customer, Product, Rate, TaxRate, db
 
 PERIOD_LABELS = {
@@ -47,7 +47,7 @@ def _choice_list(items: Any) -> list[SelectChoice]:
 
 
 class ContractForm(FlaskForm):
-    customer_id = SelectField("Customer", coerce=optional_int, validate_choice=False)
+    customer_id = IdSelectField("Customer")
     name = StringField("Name", [Length(max=200)], filters=[strip])
     type = SelectField(
         "Type",
@@ -60,7 +60,7 @@ class ContractForm(FlaskForm):
     active = BooleanField("Active (work can be recorded and billed under it)", default=True)
     is_default = BooleanField("Default contract of the customer")
     taxable = BooleanField("Taxable")
-    tax_rate_id = SelectField("Tax rate", coerce=optional_int, validate_choice=False)
+    tax_rate_id = IdSelectField("Tax rate")
     notes = TextAreaField("Notes", [Length(max=5000)])
     quantity = StringField("Quantity", filters=[strip], default="1")
     unit_price = StringField("Unit price", filters=[strip])
@@ -81,7 +81,7 @@ class ContractForm(FlaskForm):
     overage_rate = StringField("Overage rate per hour", filters=[strip])
     rollover = BooleanField("Roll the unused balance over to the next period")
     fixed_amount = StringField("Fixed fee", filters=[strip])
-    primary_rate_id = SelectField("Primary rate", coerce=optional_int, validate_choice=False)
+    primary_rate_id = IdSelectField("Primary rate")
     primary_rate_price = StringField("Price per hour under this contract", filters=[strip])
     unit_count = StringField("Starting count", filters=[strip])
 
@@ -159,12 +159,12 @@ def product_choices(keep: int | None = None) -> list[SelectChoice]:
 
 
 class RateAddForm(FlaskForm):
-    rate_id = SelectField("Rate", coerce=optional_int, validate_choice=False)
+    rate_id = IdSelectField("Rate")
     hourly_price = StringField("Price per hour (optional)", filters=[strip])
 
 
 class ServiceForm(FlaskForm):
-    product_id = SelectField("Product", coerce=optional_int, validate_choice=False)
+    product_id = IdSelectField("Product")
     description = StringField("Description", filters=[strip])
     quantity = StringField("Quantity", filters=[strip], default="1")
     unit_price = StringField("Unit price", filters=[strip])

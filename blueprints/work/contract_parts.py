@@ -32,7 +32,8 @@ from billing.contract_parts import (
 from billing.contract_terms import BLOCK_TYPES
 from billing.contracts import contract_notices
 from billing.errors import BillingError, Conflict, ValidationFailed
-from billing.money import from_minor
+from billing.money import amount_text
+from billing.numbers import number_text
 from blueprints.auth.access import admin_required
 from blueprints.work import bp
 from blueprints.work.contract_forms import (
@@ -115,8 +116,8 @@ def _service_data(service: ContractService) -> dict:
     return {
         "product_id": service.product_id,
         "description": service.description,
-        "quantity": f"{service.quantity.normalize():f}",
-        "unit_price": str(from_minor(service.unit_price_minor, currency)),
+        "quantity": number_text(service.quantity),
+        "unit_price": amount_text(service.unit_price_minor, currency),
     }
 
 

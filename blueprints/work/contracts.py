@@ -6,6 +6,7 @@ form back (``refresh``), which redraws it for that type without saving. The page
 (rates, service lines, counts) are in ``contract_parts``.
 """
 
+from decimal import Decimal
 from typing import Any
 
 from flask import flash, make_response, redirect, render_template, request, url_for
@@ -17,8 +18,10 @@ from billing.clock import today as local_today
 from billing.contract_terms import NEEDS_PRIMARY_RATE, hours_text, type_fields
 from billing.contracts import contract_notices, contract_query, has_history, save_contract
 from billing.errors import Conflict, ValidationFailed
-from billing.money import from_minor
+from billing.money import amount_text
+from billing.numbers import number_text
 from blueprints.auth.access import admin_required
+from blueprints.params import QueryArgs, query_id
 from blueprints.work import bp
 from blueprints.work.contract_forms import ContractForm, show_errors
 from blueprints.work.contract_parts import get_contract, render_page
@@ -35,20 +38,22 @@ def contracts():
     ``?customer=<id>``, ``?type=<type>`` and ``?active=1|0`` filter the list. An htmx request
     (not boosted, not a history restore) gets only the results fragment.
     """
-    customer_id = request.args.get("customer", type=int)
-    kind = request.args.get("type", "")
-    kind = ContractType(kind) if kind in {t.value for t in ContractType} else None
-    active = request.args.get("active", "")
+    args = QueryArgs(request.args)
+    customer_id = args.id("customer")
+    kind = args.choice("type", (t.value for t in ContractType))
+    kind = ContractType(kind) if kind else None
+    active = args.choice("active", ACTIVE_FILTERS, default="")
     query = contract_query(customer_id, kind, ACTIVE_FILTERS.get(active))
     page = db.paginate(
         query.options(contains_eager(Contract.customer)),
-        page=request.args.get("page", 1, type=int),
+        page=args.page(),
         per_page=PAGE_SIZE,
         error_out=False,
     )
     context: dict[str, Any] = {
         "contracts": page,
         "filters": {"customer": customer_id, "type": kind, "active": active},
+        "ignored": args.ignored,
     }
     # A history restore after a cache miss also sends HX-Request, but needs the whole page.
     if htmx and not htmx.boosted and not htmx.history_restore_request:
@@ -78,7 +83,7 @@ def contract_new():
         return _submit(None)
     default_tax = db.session.scalar(select(TaxRate.id).where(TaxRate.is_default.is_(True)))
     data = {
-        "customer_id": request.args.get("customer", type=int),
+        "customer_id": query_id(request.args, "customer"),
         "type": ContractType.RETAINER.value,
         "start_date": local_today(),
         "tax_rate_id": default_tax,
@@ -107,7 +112,7 @@ def contract_fields():
     ``?contract=<id>`` starts from that contract's terms; ``?customer_id=`` labels the money in
     that customer's currency; the other parameters keep what was typed already.
     """
-    contract_id = request.args.get("contract", type=int)
+    contract_id = query_id(request.args, "contract")
     contract = get_contract(contract_id) if contract_id else None
     data = stored_data(contract) if contract else {}
     form = ContractForm(formdata=request.args, data=data)
@@ -119,7 +124,7 @@ def stored_data(contract: Contract) -> dict[str, Any]:
     currency = contract.customer.currency
 
     def money(minor: int | None) -> str:
-        return "" if minor is None else str(from_minor(minor, currency))
+        return "" if minor is None else amount_text(minor, currency)
 
     names = ("name", "start_date", "end_date", "active", "is_default", "taxable", "tax_rate_id")
     return {name: getattr(contract, name) for name in names} | {
@@ -127,7 +132,7 @@ def stored_data(contract: Contract) -> dict[str, Any]:
         "type": contract.type.value,
         "billing_period": contract.billing_period.value,
         "notes": contract.notes,
-        "quantity": f"{contract.quantity.normalize():f}" if contract.quantity else "1",
+        "quantity": number_text(contract.quantity) if contract.quantity else "1",
         "unit_price": money(contract.unit_price_minor),
         "unit_label": contract.unit_label or "device",
         "rounding_minutes": contract.rounding_minutes,
@@ -151,7 +156,9 @@ def _form_context(contract: Contract | None, form: ContractForm) -> dict[str, An
         needs_primary_rate=kind in NEEDS_PRIMARY_RATE and not has_primary,
         needs_unit_count=kind is ContractType.PER_UNIT and not (contract and contract.unit_counts),
     )
-    return {"contract": contract, "form": form, "kind": kind, "type_fields": fields}
+    hours_example = number_text(Decimal("7.5"))  # "7,5" in a German company
+    context = {"contract": contract, "form": form, "kind": kind, "type_fields": fields}
+    return context | {"hours_example": hours_example}
 
 
 def _form_page(contract: Contract | None, form: ContractForm, refusal: str = ""):

@@ -28,6 +28,7 @@ from billing.settings import check_currency, currency_choices, default_currency
 from blueprints.admin.forms import rule, strip
 from blueprints.auth.access import admin_required
 from blueprints.forms import show_error
+from blueprints.params import QueryArgs
 from blueprints.templating import current_settings
 from blueprints.work import bp
 from models import Customer, db
@@ -104,13 +105,12 @@ def customers():
     inactive or all. An htmx request (not boosted, not a history restore) gets only the
     results fragment.
     """
-    search = request.args.get("q", "").strip()
-    status = request.args.get("status", "active")
-    if status not in STATUSES:
-        status = "active"
+    args = QueryArgs(request.args)
+    search = args.raw("q")
+    status = args.choice("status", STATUSES, default="active")
     page = db.paginate(
         customer_query(search, status),
-        page=request.args.get("page", 1, type=int),
+        page=args.page(),
         per_page=PAGE_SIZE,
         error_out=False,
     )
@@ -119,6 +119,7 @@ def customers():
         "unbilled": unbilled_totals_by_customer(customer.id for customer in page.items),
         "search": search,
         "status": status,
+        "ignored": args.ignored,
     }
     # A history restore after a cache miss also sends HX-Request, but needs the whole page.
     if htmx and not htmx.boosted and not htmx.history_restore_request:

@@ -5,14 +5,16 @@ from typing import Any
 
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectChoice, StringField, TextAreaField
 
 from billing.clock import today as local_today
 from billing.durations import format_duration
-from billing.money import from_minor
+from billing.money import amount_text
+from billing.numbers import number_text
 from billing.tickets import work_options
 from billing.work_items import catalog_price, primary_rate_id
-from blueprints.admin.forms import optional_int, strip
+from blueprints.admin.forms import strip
+from blueprints.forms import IdSelectField
 from blueprints.templating import money
 from models import ContractRate, Expense, Product, Ticket, TimeEntry, User
 
@@ -20,8 +22,8 @@ DATE_MESSAGE = "Enter a date such as 2026-01-31."
 
 
 class TicketForm(FlaskForm):
-    customer_id = SelectField("Customer", coerce=optional_int, validate_choice=False)
-    contract_id = SelectField("Contract", coerce=optional_int, validate_choice=False)
+    customer_id = IdSelectField("Customer")
+    contract_id = IdSelectField("Contract")
     title = StringField("Title", filters=[strip])
     description = TextAreaField("Description")
 
@@ -29,9 +31,9 @@ class TicketForm(FlaskForm):
 class TimeEntryForm(FlaskForm):
     stem = "time-entry"  # field names: time-entry-new-duration, time-entry-7-duration
     work_date = DateField("Date", invalid_value_message=DATE_MESSAGE)
-    technician_id = SelectField("Technician", coerce=optional_int, validate_choice=False)
+    technician_id = IdSelectField("Technician")
     duration = StringField("Duration", filters=[strip])
-    rate_id = SelectField("Rate", coerce=optional_int, validate_choice=False)
+    rate_id = IdSelectField("Rate")
     note = StringField("Note", filters=[strip])
     billable = BooleanField("Billable", default=True)
 
@@ -75,7 +77,7 @@ class TimeEntryForm(FlaskForm):
 class ExpenseForm(FlaskForm):
     stem = "expense"
     expense_date = DateField("Date", invalid_value_message=DATE_MESSAGE)
-    product_id = SelectField("Product", coerce=optional_int, validate_choice=False)
+    product_id = IdSelectField("Product")
     description = StringField("Description", filters=[strip])
     quantity = StringField("Quantity", default="1", filters=[strip])
     unit_price = StringField("Unit price", filters=[strip])
@@ -124,9 +126,9 @@ class ExpenseForm(FlaskForm):
         return {
             "product_id": expense.product_id,
             "description": expense.description,
-            "quantity": f"{expense.quantity.normalize():f}",
-            "unit_price": str(from_minor(expense.unit_price_minor, currency)),
-            "discount": str(from_minor(discount, currency)) if discount else "",
+            "quantity": number_text(expense.quantity),
+            "unit_price": amount_text(expense.unit_price_minor, currency),
+            "discount": amount_text(discount, currency) if discount else "",
             "billable": expense.billable,
             "expense_date": expense.expense_date,
         }

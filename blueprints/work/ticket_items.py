@@ -20,7 +20,7 @@ from flask_login import current_user
 from app import htmx
 from billing.clock import today as local_today
 from billing.errors import ValidationFailed
-from billing.money import from_minor
+from billing.money import amount_text
 from billing.tickets import check_not_billed
 from billing.work_items import (
     catalog_price,
@@ -270,6 +270,6 @@ def expense_price(ticket_id: int):
     product = db.session.get(Product, form.product_id.data) if form.product_id.data else None
     currency = ticket.customer.currency
     listed = catalog_price(product, currency) if product else None
-    form.unit_price.data = "" if listed is None else str(from_minor(listed, currency))
+    form.unit_price.data = "" if listed is None else amount_text(listed, currency)
     form.lock_price(product, currency)
     return render_template("work/_expense_price.html", form=form)

@@ -26,6 +26,7 @@ from billing.tickets import (
 )
 from billing.work_totals import totals_by_ticket
 from blueprints.forms import ActionForm, show_error
+from blueprints.params import QueryArgs, query_id
 from blueprints.work import bp
 from blueprints.work.ticket_forms import ExpenseForm, TicketForm, TimeEntryForm, work_form
 from models import Contract, Customer, Ticket, TicketEvent, TicketStatus, db
@@ -84,23 +85,23 @@ def ticket_page(
 def tickets():
     """Tickets, newest first, filtered by customer, contract, status and billed, with their
     hours and value. An htmx request gets only the rows (``_ticket_rows.html``)."""
-    args = request.args
-    filters = {name: args.get(name, type=int) for name in ("customer", "contract")}
-    filters["status"] = TicketStatus(args["status"]) if args.get("status") in STATUSES else None
-    filters["billed"] = args.get("billed") if args.get("billed") in BILLED_FILTERS else None
+    args = QueryArgs(request.args)
+    filters = {name: args.id(name) for name in ("customer", "contract")}
+    status = args.choice("status", STATUSES)
+    filters["status"] = TicketStatus(status) if status else None
+    filters["billed"] = args.choice("billed", BILLED_FILTERS)
     query = ticket_query(
         customer_id=filters["customer"],
         contract_id=filters["contract"],
         status=filters["status"],
         billed={"yes": True, "no": False}.get(filters["billed"]),
     )
-    page = db.paginate(
-        query, page=args.get("page", 1, type=int), per_page=PAGE_SIZE, error_out=False
-    )
+    page = db.paginate(query, page=args.page(), per_page=PAGE_SIZE, error_out=False)
     context = {
         "tickets": page,
         "totals": totals_by_ticket(t.id for t in page.items),
         "filtered": any(filters.values()),
+        "ignored": args.ignored,
     }
     # htmx restoring its history after a cache miss needs the whole page, like a browser.
     if htmx and not htmx.boosted and not htmx.history_restore_request:
@@ -185,7 +186,7 @@ def ticket_new():
     """Open a ticket; ``?customer=`` preselects the customer and its default contract."""
     if request.method == "POST":
         return _save(None, TicketForm())
-    form = TicketForm(formdata=None, data={"customer_id": request.args.get("customer", type=int)})
+    form = TicketForm(formdata=None, data={"customer_id": query_id(request.args, "customer")})
     _set_choices(form, None, form.customer_id.data, preselect=True)
     return render_template("work/ticket_form.html", ticket=None, form=form)
 
@@ -193,9 +194,7 @@ def ticket_new():
 @bp.route("/tickets/contracts")
 def ticket_contracts():
     """The ticket form's contract select for the chosen ``customer_id`` (htmx fragment)."""
-    form = TicketForm(
-        formdata=None, data={"customer_id": request.args.get("customer_id", type=int)}
-    )
+    form = TicketForm(formdata=None, data={"customer_id": query_id(request.args, "customer_id")})
     _set_choices(form, None, form.customer_id.data, preselect=True)
     return render_template("work/_ticket_contract_field.html", form=form)
 

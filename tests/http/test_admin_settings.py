@@ -118,7 +118,7 @@ def test_currency_override_and_back_to_following_the_country(admin_client):
     [
         ("payment_terms_days", "366", "Enter 0 to 365 days."),
         ("payment_terms_days", "-1", "Enter 0 to 365 days."),
-        ("payment_terms_days", "soon", "Not a valid integer value."),
+        ("payment_terms_days", "soon", "Enter a whole number such as 30: “soon” is not one."),
         ("invoice_prefix", "INV 2025", 'Use at most 20 letters, digits, "-", "/" or "_"'),
         ("invoice_prefix", "INV#", 'Use at most 20 letters, digits, "-", "/" or "_"'),
         ("invoice_prefix", "A" * 21, 'Use at most 20 letters, digits, "-", "/" or "_"'),

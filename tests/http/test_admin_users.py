@@ -53,6 +53,14 @@ def test_create_user(admin_client):
     assert "User jane@example.com created." in text(admin_client.get("/admin/users"))
 
 
+def test_a_user_created_without_a_name_field_is_named_after_the_email(admin_client):
+    data = {"email": "kim@example.com", "role": "technician", "password": NEW_PASSWORD}
+    response = admin_client.post("/admin/users/new", data=data)
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "kim@example.com"))
+    assert user.name == "kim" and user.role == Role.TECHNICIAN
+
+
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [

@@ -369,8 +369,8 @@ def test_toolbar_posts_the_ticked_ids_and_keeps_the_view(admin_client, book):
     assert len(re.findall(r'<input type="checkbox" name="ids" value="\d+"', html)) == 2
 
 
-def test_technicians_get_the_pdf_button_only(tech_client, book):
-    html = _page(tech_client)
+def test_technicians_get_the_pdf_button_only(billing_tech_client, book):
+    html = _page(billing_tech_client)
     assert 'formaction="/invoices/bulk/pdf"' in html and _numbers(html)
     assert 'formaction="/billing/bulk/status"' not in html and ">Send<" not in html
 

@@ -328,7 +328,12 @@ def _invalid_cases():
         (T.BLOCK_HOURS, {"block_hours": "lots"}, "block_hours", "Enter the hours, such as 10"),
         (T.BLOCK_MONEY, {"block_amount": "0"}, "block_amount", "Enter an amount above zero."),
         (T.PER_UNIT, {"unit_count": "-1"}, "unit_count", "Enter a whole number of zero or more."),
-        (T.PROJECT_FIXED, {"fixed_amount": ""}, "fixed_amount", "Enter an amount such as 120.00."),
+        (
+            T.PROJECT_FIXED,
+            {"fixed_amount": ""},
+            "fixed_amount",
+            "Enter an amount such as 1,234.50.",
+        ),
     ]
 
 
@@ -380,7 +385,7 @@ def test_rate_in_another_currency_needs_a_contract_price(admin_client):
 def test_every_broken_rule_shows_at_once(admin_client):
     data = post_data(make_customer(), T.BLOCK_HOURS, name="", block_hours="x", unit_price="")
     page = text(admin_client.post("/contracts/new", data=data))
-    for message in ("Enter a name.", "Enter the hours", "Enter an amount such as 120.00."):
+    for message in ("Enter a name.", "Enter the hours", "Enter an amount such as 1,234.50."):
         assert message in page
 
 

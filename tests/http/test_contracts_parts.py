@@ -69,7 +69,7 @@ def test_add_rates_first_becomes_primary(admin_client):
         ({"rate_id": "same"}, "rate_id", "is offered under this contract already."),
         ({"rate_id": "inactive"}, "rate_id", "Choose an active rate from the list."),
         ({"rate_id": "euro"}, "hourly_price", "Euro is priced in EUR: enter its price in USD"),
-        ({"hourly_price": "abc"}, "hourly_price", "Enter an amount such as 120.00."),
+        ({"hourly_price": "abc"}, "hourly_price", "Enter an amount such as 1,234.50."),
     ],
 )
 def test_invalid_rate_is_422_beside_its_field(admin_client, data, field, message):

@@ -73,14 +73,14 @@ def test_add_inline_with_htmx_refreshes_the_totals(admin_client):
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"unit_price": "12,34.5.6"}, "unit_price", "Enter an amount such as 120.00."),
+        ({"unit_price": "12,34.5.6"}, "unit_price", "Enter an amount such as 1,234.50."),
         ({"unit_price": "1.234"}, "unit_price", "at most 2 decimals"),
         ({"unit_price": ""}, "unit_price", "Enter the unit price."),
         ({"discount": "30.01"}, "discount", "cannot be more than the line's 30.00 USD"),
         ({"discount": "-1"}, "discount", "zero or more"),
         ({"quantity": "0"}, "quantity", "above zero"),
         ({"quantity": "1.2345"}, "quantity", "at most 3 decimals"),
-        ({"quantity": "100000"}, "quantity", "below 100000"),
+        ({"quantity": "100000"}, "quantity", "below 100,000"),
         ({"description": ""}, "description", "Describe the expense, or choose a product."),
         ({"expense_date": "2999-01-01"}, "expense_date", "cannot be in the future"),
         ({"expense_date": ""}, "expense_date", "Enter a date such as"),

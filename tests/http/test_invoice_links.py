@@ -20,10 +20,10 @@ def test_billing_page_offers_a_new_invoice_to_admins(admin_client):
     assert page.index("New invoice") < page.index("New batch")
 
 
-def test_technicians_get_no_new_invoice_button(tech_client):
+def test_technicians_get_no_new_invoice_button(billing_tech_client):
     customer = make_customer(name="Acme Dental")
-    assert "New invoice" not in text(tech_client.get("/billing"))  # only admins create one
-    assert "New invoice" not in text(tech_client.get(f"/customers/{customer.id}"))
+    assert "New invoice" not in text(billing_tech_client.get("/billing"))  # only admins create one
+    assert "New invoice" not in text(billing_tech_client.get(f"/customers/{customer.id}"))
 
 
 def test_customer_page_new_invoice_starts_with_that_customer(admin_client):

@@ -95,11 +95,9 @@ def money(minor: int, currency: str = "USD") -> str:
     return format_money(minor, currency, company_locale(get_settings()))
 
 
-def test_the_pdf_holds_the_whole_invoice(app, client, technician):
-    from tests.conftest import log_in
-
+def test_the_pdf_holds_the_whole_invoice(app, billing_tech_client):
     invoice = make_invoice()
-    response = log_in(client, technician).get(f"/invoices/{invoice.id}/pdf")
+    response = billing_tech_client.get(f"/invoices/{invoice.id}/pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
@@ -214,7 +212,7 @@ def test_three_hundred_lines_paginate_with_the_header_on_every_page(app):
     assert f"Total USD {money(invoice.total_minor)}" in pages[-1]
 
 
-@pytest.mark.parametrize("user", ["admin_client", "tech_client"])
+@pytest.mark.parametrize("user", ["admin_client", "billing_tech_client"])
 def test_bulk_pdf_zips_each_invoice(request, app, user):
     http = request.getfixturevalue(user)
     invoices = [make_invoice(number=f"INV-00{n}") for n in (7, 8)]

@@ -33,8 +33,8 @@ def test_parse_percent(text, expected):
         ("1,5", "Enter a percentage such as 8.875."),
         ("-0.5", "from 0 to 100"),
         ("100.0001", "from 0 to 100"),
-        ("Infinity", "from 0 to 100"),
-        ("NaN", "from 0 to 100"),
+        ("Infinity", "Enter a percentage such as 8.875."),
+        ("NaN", "Enter a percentage such as 8.875."),
         ("0.00001", "at most 4 decimals"),
     ],
 )

@@ -93,16 +93,16 @@ def test_each_type_keeps_its_terms_and_clears_the_others(kind):
     ("kind", "blank", "field", "message"),
     [
         (T.RETAINER, "quantity", "quantity", "Enter a quantity such as 1 or 2.5."),
-        (T.RETAINER, "unit_price", "unit_price", "Enter an amount such as 120.00."),
+        (T.RETAINER, "unit_price", "unit_price", "Enter an amount such as 1,234.50."),
         (T.BLOCK_HOURS, "block_hours", "block_hours", "Enter the hours, such as 10 or 7.5."),
-        (T.BLOCK_HOURS, "unit_price", "unit_price", "Enter an amount such as 120.00."),
-        (T.BLOCK_HOURS, "overage_rate", "overage_rate", "Enter an amount such as 120.00."),
-        (T.BLOCK_MONEY, "block_amount", "block_amount", "Enter an amount such as 120.00."),
-        (T.BLOCK_MONEY, "overage_rate", "overage_rate", "Enter an amount such as 120.00."),
-        (T.PER_UNIT, "unit_price", "unit_price", "Enter an amount such as 120.00."),
+        (T.BLOCK_HOURS, "unit_price", "unit_price", "Enter an amount such as 1,234.50."),
+        (T.BLOCK_HOURS, "overage_rate", "overage_rate", "Enter an amount such as 1,234.50."),
+        (T.BLOCK_MONEY, "block_amount", "block_amount", "Enter an amount such as 1,234.50."),
+        (T.BLOCK_MONEY, "overage_rate", "overage_rate", "Enter an amount such as 1,234.50."),
+        (T.PER_UNIT, "unit_price", "unit_price", "Enter an amount such as 1,234.50."),
         (T.PER_UNIT, "unit_label", "unit_label", "Choose whether devices or users are counted."),
         (T.PER_UNIT, "unit_count", "unit_count", "Enter a whole number of zero or more."),
-        (T.PROJECT_FIXED, "fixed_amount", "fixed_amount", "Enter an amount such as 120.00."),
+        (T.PROJECT_FIXED, "fixed_amount", "fixed_amount", "Enter an amount such as 1,234.50."),
     ],
 )
 def test_each_type_requires_its_terms(kind, blank, field, message):
@@ -259,7 +259,7 @@ def test_hours_text_gives_minutes_back():
         ("-1", "above zero"),
         ("1.2345", "at most 3 decimals"),
         ("x", "such as 1 or 2.5"),
-        ("1000000000", "too large"),
+        ("1000000000", "below 1,000,000,000"),
     ],
 )
 def test_parse_quantity_refuses(text, message):

@@ -56,8 +56,8 @@ def test_parse_amount(text, currency, minor):
         ("-5", "USD", "zero or more"),
         ("1.999", "USD", "at most 2 decimals"),
         ("10.5", "JPY", "at most 0 decimals"),
-        ("NaN", "USD", "zero or more"),
-        ("1e13", "USD", "too large"),
+        ("NaN", "USD", "Enter an amount such as 1,234.50."),
+        ("1e13", "USD", "Enter an amount such as 1,234.50."),
     ],
 )
 def test_parse_amount_refuses_bad_input_naming_the_field(text, currency, message):
