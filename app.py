@@ -14,21 +14,10 @@ from typing import Any
 from dotenv import load_dotenv
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_htmx import HTMX
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
-from flask_migrate import Migrate
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from extensions import csrf, htmx, limiter, login_manager, migrate
 from models import db
-
-login_manager = LoginManager()
-csrf = CSRFProtect()
-htmx = HTMX()
-migrate = Migrate()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 ENV_SETTINGS = {
     # name: (parser, default)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from billing.clock import utcnow
+from clock import utcnow
 from integrations.secrets import EncryptedText
 
 # Money in integer minor units (cents): 64-bit, since 32 bits end at $21 million.
@@ -167,8 +167,12 @@ class InvoiceStatus(enum.StrEnum):
     REFUNDED = "refunded"
 
 
+# Settled: nothing more is owed on it (a settled invoice's batch can no longer be deleted).
+SETTLED_STATUSES = (InvoiceStatus.PAID, InvoiceStatus.REFUNDED)
 # Only an invoice the customer has had can be late: never a Draft, no longer a settled one.
-OVERDUE_STATUSES = (InvoiceStatus.SENT, InvoiceStatus.EXPORTED)
+OVERDUE_STATUSES = tuple(
+    s for s in InvoiceStatus if s is not InvoiceStatus.DRAFT and s not in SETTLED_STATUSES
+)
 
 
 def overdue_days(status: InvoiceStatus, due_date: date, today: date) -> int:
@@ -941,3 +945,15 @@ class BulkJob(db.Model):
     running_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     finished_at: Mapped[datetime | None]
+
+
+class CacheVersion(db.Model):
+    """One row whose ``version`` goes up in every transaction that changes what a worker keeps
+    in memory (the settings, the Billing page's filter choices; see ``billing.process_cache``),
+    so that each worker sees another's change on its next request."""
+
+    __tablename__ = "cache_versions"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=1)

@@ -98,9 +98,9 @@ def postgres_version(url: str) -> str:
     """The PostgreSQL server's version."""
     import sqlalchemy as sa
 
-    from bench.datasets import _psycopg
+    from tests.scratch_db import psycopg_url
 
-    engine = sa.create_engine(_psycopg(url).set(database="postgres"))
+    engine = sa.create_engine(psycopg_url(url).set(database="postgres"))
     try:
         with engine.connect() as conn:
             return str(conn.execute(sa.text("SHOW server_version")).scalar())

@@ -13,15 +13,15 @@ import json
 import shutil
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from bench.harness import BENCH_DIR, ROOT, bench_app, ensure_bench_user
+from tests.scratch_db import psycopg_url, scratch_database
 
 # The 100,000-invoice history is the issue's; the 1,000 one is the same MSP a hundred times
 # smaller (same customers, contracts and months), so the growth between them is the table's.
@@ -142,27 +142,9 @@ def scratch_copy(dataset: Dataset) -> Iterator[str]:
         yield f"sqlite:///{copy}"
 
 
-def _psycopg(url: str) -> sa.URL:
-    parsed = sa.make_url(url)
-    if parsed.drivername in {"postgresql", "postgres"}:
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed
-
-
-@contextmanager
-def postgres_database(server_url: str, purpose: str) -> Iterator[str]:
-    """A fresh, empty database on ``server_url``'s server, dropped afterwards."""
-    base = _psycopg(server_url)
-    name = f"{base.database or 'msp'}_bench_{purpose}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def postgres_database(server_url: str, purpose: str) -> AbstractContextManager[str]:
+    """A fresh, empty database on ``server_url``'s server for one benchmark, dropped after."""
+    return scratch_database(server_url, f"bench_{purpose}")
 
 
 def vacuum(url: str) -> None:
@@ -171,7 +153,7 @@ def vacuum(url: str) -> None:
     Right after a bulk load no page is marked all-visible yet, so PostgreSQL cannot answer
     from an index alone; a database in use has been vacuumed in the background.
     """
-    engine = sa.create_engine(_psycopg(url), isolation_level="AUTOCOMMIT")
+    engine = sa.create_engine(psycopg_url(url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(sa.text("VACUUM ANALYZE"))
     engine.dispose()

@@ -73,7 +73,7 @@ def _target(provider, invoices: int, customers: int) -> int:
 
 def _connect(provider, fake):
     """An accounting connection to ``fake`` whose mapping covers every tax rate."""
-    from billing.clock import utcnow
+    from clock import utcnow
     from models import AccountingConnection, LedgerMapping, Provider, TaxRate, db
     from tests.fakes.xero_seed import DEFAULT_TENANT_ID
 

@@ -24,7 +24,7 @@ T = ContractType
 
 
 def milli_hours(minutes: int) -> int:
-    """Minutes as thousandths of an hour, rounded half-up (``billing.lines.hours``)."""
+    """Minutes as thousandths of an hour, rounded half-up (``billing.durations.hours``)."""
     return div_half_up(minutes * 1000, 60)
 
 

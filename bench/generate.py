@@ -19,7 +19,7 @@ from bench.gen_catalog import CATALOG_TABLES, build_catalog
 from bench.gen_db import analyze, fast_load, fix_sequences
 from bench.gen_invoices import InvoiceWriter
 from bench.gen_work import build_work, insert_work
-from billing.clock import today as billing_today
+from clock import today as billing_today
 from models import (
     BlockLedgerEntry,
     ContractCharge,

@@ -12,8 +12,8 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from sqlalchemy import select
 
-from billing.clock import utcnow
 from billing.errors import Conflict
+from clock import utcnow
 from integrations.oauth import ProviderConfig
 from models import AccountingConnection, ExportState, InvoiceExport, Provider, User, db
 

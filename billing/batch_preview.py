@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from billing.blocks import BLOCK_TYPES
 from billing.charges import BlockState, ContractBill, ContractWork
 from billing.lines import Totals, totals
 from billing.period_order import PeriodPlan, month_label, plan_periods
@@ -35,8 +36,6 @@ from models import (
     TimeEntry,
     db,
 )
-
-BLOCK_TYPES = (ContractType.BLOCK_HOURS, ContractType.BLOCK_MONEY)
 
 
 @dataclass
@@ -308,8 +307,7 @@ def _recurs(contract: Contract) -> bool:
     return bool(contract.services) or contract.type in (
         ContractType.RETAINER,
         ContractType.PER_UNIT,
-        ContractType.BLOCK_HOURS,
-        ContractType.BLOCK_MONEY,
+        *BLOCK_TYPES,
     )
 
 

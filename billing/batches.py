@@ -27,6 +27,7 @@ from billing.errors import Conflict, ValidationFailed
 from billing.invoices import invoice_headers
 from billing.numbering import take_numbers
 from models import (
+    SETTLED_STATUSES,
     BlockLedgerEntry,
     ContractCharge,
     Invoice,
@@ -38,8 +39,6 @@ from models import (
     User,
     db,
 )
-
-SETTLED = (InvoiceStatus.PAID, InvoiceStatus.REFUNDED)
 
 
 def save_batch(request: BatchRequest, user: User | None, today: date) -> InvoiceBatch:
@@ -212,7 +211,7 @@ def deletion_refusal(batch: InvoiceBatch) -> str | None:
     """Why ``batch`` cannot be deleted (shown before the click), or None."""
     settled = db.session.execute(
         sa.select(Invoice.number, Invoice.status)
-        .where(Invoice.batch_id == batch.id, Invoice.status.in_(SETTLED))
+        .where(Invoice.batch_id == batch.id, Invoice.status.in_(SETTLED_STATUSES))
         .order_by(Invoice.number)
     ).all()
     if not settled:

@@ -45,6 +45,7 @@ from models import (
     db,
 )
 
+BLOCK_TYPES = (ContractType.BLOCK_HOURS, ContractType.BLOCK_MONEY)  # the contracts with a block
 PERIOD_MONTHS = {BillingPeriod.MONTHLY: 1, BillingPeriod.QUARTERLY: 3, BillingPeriod.YEARLY: 12}
 ADJUSTING = (BlockEntryKind.ADJUSTMENT, BlockEntryKind.ROLLOVER)
 _DAY = timedelta(days=1)  # a period's last day counts as ended: a batch may bill it that day

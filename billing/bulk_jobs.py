@@ -23,7 +23,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from billing.clock import utcnow
 from billing.delivery import send_many, zip_entry
 from billing.errors import BillingError, NotYours
 from billing.export import (
@@ -33,6 +32,7 @@ from billing.export import (
     outcome_messages,
 )
 from billing.pdf import pdf_filename, render_invoice_pdf
+from clock import utcnow
 from models import BulkJob, Invoice, Provider, User, db
 
 ACTIONS = ("pdf", "send", "export")

@@ -1,9 +1,10 @@
-"""What one contract bills for a batch: one rule per contract type, as plain functions.
+"""What the billing rules work on and the pieces they share; the rules are in ``billing.rules``.
 
-Each rule takes a :class:`ContractWork` (the contract with its rates, services and counts loaded,
-the periods to charge, and the tickets included with their time and expenses) and returns a
-:class:`ContractBill`. Nothing here touches the database, so the rules are unit-tested on
-objects built in memory.
+:class:`ContractWork` is what one contract bills in a batch (the contract with its rates,
+services and counts loaded, the periods to charge, the tickets included with their time and
+expenses); :class:`ContractBill` is what a rule returns (lines, periods charged, block
+movements). Between them, the lines every rule builds the same way: time, expenses, recurring
+services, included tickets, and an entry's price and tax. Nothing here touches the database.
 """
 
 from collections.abc import Callable
@@ -11,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from billing.lines import ChargeLine, TaxInfo, format_minutes, hours
+from billing.durations import hours
+from billing.lines import ChargeLine, TaxInfo, format_minutes
 from billing.money import div_half_up
 from billing.periods import Period
 from models import Contract, DetailLevel, Expense, LineKind, Ticket, TimeEntry

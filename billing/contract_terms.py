@@ -14,8 +14,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from billing import numbers
+from billing.durations import hours
 from billing.errors import ValidationFailed
 from billing.money import parse_amount
+from billing.numbers import parse_quantity
 from models import BillingPeriod, ContractType
 
 T = ContractType
@@ -27,10 +29,8 @@ PERIODS = {kind: RECURRING for kind in T} | {
     T.PROJECT_HOURLY: (BillingPeriod.ONCE,),
 }
 UNIT_LABELS = ("device", "user")
-BLOCK_TYPES = (T.BLOCK_HOURS, T.BLOCK_MONEY)
 NEEDS_PRIMARY_RATE = (T.HOURLY, T.BLOCK_MONEY, T.PROJECT_HOURLY)
 MAX_NAME = 200
-MAX_QUANTITY = Decimal(10) ** 9
 # Any decimals: hours are rounded to the minute. The bound keeps minutes in a 32-bit column.
 HOURS = numbers.Kind(
     "hours", (Decimal(10), Decimal("7.5")), None, Decimal(10**7), positive=True,
@@ -181,15 +181,6 @@ def check_dates(start: date | None, end: date | None) -> None:
         raise ValidationFailed("The end date must be after the start date.", "end_date")
 
 
-def parse_quantity(text: str, *, field: str = "quantity") -> Decimal:
-    """A contract's or service line's quantity ("1", "2.5"): above zero, below
-    :data:`MAX_QUANTITY`, 3 decimals at most (see :func:`billing.numbers.parse_quantity`).
-
-    :raise ValidationFailed: not a number, zero or less, too fine or too large.
-    """
-    return numbers.parse_quantity(text, below=MAX_QUANTITY, field=field)
-
-
 def parse_hours(text: str, *, field: str = "block_hours") -> int:
     """Hours ("20", "7.5") as minutes above zero, rounded half-up to a whole minute.
 
@@ -205,7 +196,7 @@ def parse_hours(text: str, *, field: str = "block_hours") -> int:
 def hours_text(minutes: int) -> str:
     """Minutes as hours for a form field ("7.5", "7,5" in de_DE); two decimals, enough to give
     them back."""
-    return numbers.number_text((Decimal(minutes) / 60).quantize(Decimal("0.01")))
+    return numbers.number_text(hours(minutes, places=2))
 
 
 def parse_count(text: str, *, field: str = "count") -> int:

@@ -4,7 +4,6 @@
 autoflush a half-filled row), then adds or changes the row and flushes. Nothing is committed here.
 """
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from sqlalchemy.orm import defer
 
 from billing.errors import ForbiddenChange, ValidationFailed
 from billing.settings import check_currency
-from billing.users import normalize_email
+from billing.users import check_addresses, split_addresses
 from billing.work_totals import WorkTotals, sum_totals, totals_by_ticket
 from models import (
     Contract,
@@ -29,7 +28,6 @@ from models import (
 
 MAX_NAME = 200
 MAX_EMAILS = 10
-EMAIL_SEPARATORS = re.compile(r"[,;\s]+")
 STATUSES = ("active", "inactive", "all")
 
 
@@ -59,21 +57,13 @@ def parse_billing_emails(text: str, *, field: str = "billing_emails") -> list[st
 
     :raise ValidationFailed: none, more than :data:`MAX_EMAILS`, or one is malformed.
     """
-    addresses: list[str] = []
-    for raw in EMAIL_SEPARATORS.split(text or ""):
-        if not raw:
-            continue
-        try:
-            address = normalize_email(raw, field=field)
-        except ValidationFailed as error:
-            raise ValidationFailed(f"{raw}: {error}", field) from None
-        if address not in addresses:
-            addresses.append(address)
-    if not addresses:
-        raise ValidationFailed("Enter at least one billing email.", field)
-    if len(addresses) > MAX_EMAILS:
-        raise ValidationFailed(f"Enter at most {MAX_EMAILS} billing emails.", field)
-    return addresses
+    return check_addresses(
+        split_addresses(text),
+        most=MAX_EMAILS,
+        none="Enter at least one billing email.",
+        too_many=f"Enter at most {MAX_EMAILS} billing emails.",
+        field=field,
+    )
 
 
 def check_name(name: str, current_id: int | None = None, *, field: str = "name") -> str:

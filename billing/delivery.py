@@ -7,8 +7,9 @@ from io import BytesIO
 from typing import NamedTuple
 
 from billing.errors import BillingError
-from billing.mailer import default_subject_body, send_invoice, split_addresses
+from billing.mailer import default_subject_body, send_invoice
 from billing.pdf import pdf_filename, render_invoice_pdf
+from billing.users import split_addresses
 from models import Invoice, User
 
 

@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy import select
 
 from billing import demo_data as data
-from billing.clock import utcnow
+from billing.blocks import BLOCK_TYPES
 from billing.money import from_minor, to_minor
 from billing.settings import default_currency, get_settings
+from clock import utcnow
 from models import (
     BlockEntryKind,
     BlockLedgerEntry,
@@ -163,7 +164,7 @@ class _Seeder:
                 note="Opening block purchase",
             )
             for c in contracts
-            if c.type in (ContractType.BLOCK_HOURS, ContractType.BLOCK_MONEY)
+            if c.type in BLOCK_TYPES
         )
         return contracts
 

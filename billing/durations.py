@@ -95,3 +95,10 @@ def format_duration(minutes: int) -> str:
     sign = "-" if minutes < 0 else ""
     hours, rest = divmod(abs(int(minutes)), 60)
     return f"{sign}{hours}:{rest:02d}"
+
+
+def hours(minutes: int, places: int = 3) -> Decimal:
+    """Minutes as hours, rounded half-up to ``places`` decimals: a line's quantity (3), the text
+    of a form field (2, enough to give the minutes back): ``439`` -> ``7.317`` / ``7.32``."""
+    step = Decimal(1).scaleb(-places)
+    return (Decimal(minutes) / 60).quantize(step, rounding=ROUND_HALF_UP)

@@ -20,19 +20,21 @@ from sqlalchemy.orm import selectinload
 
 from billing.accounting import access_token, connection_for
 from billing.audit import record_event
-from billing.clock import utcnow
 from billing.errors import Conflict, ValidationFailed
-from billing.export_ledgers import Ledger, Outcome, Pushed, ledger_classes
+from billing.export_ledgers import Ledger, Outcome, Pushed
+from billing.export_providers import ledger_classes
 from billing.export_text import error_kind, failure_text, outcome_text
 from billing.ledger_mapping import LineMapper, mappings_of, required_for
 from billing.ledger_tax import GLOBAL, detect_tax_model
 from billing.money import from_minor
 from billing.status import TRANSITIONS
 from billing.wording import counted
+from clock import utcnow
 from integrations.ledger_errors import LedgerError, NotSent
 from integrations.oauth import provider_config
 from integrations.transport import Deadline
 from models import (
+    SETTLED_STATUSES,
     ExportState,
     Invoice,
     InvoiceExport,
@@ -258,7 +260,7 @@ def _record(invoice: Invoice, provider: Provider, result, key: str, user) -> Exp
     )
     export.ledger_status = result.status
     current = invoice.status
-    if InvoiceStatus.EXPORTED in TRANSITIONS[current] and current != InvoiceStatus.PAID:
+    if InvoiceStatus.EXPORTED in TRANSITIONS[current] and current not in SETTLED_STATUSES:
         invoice.status = InvoiceStatus.EXPORTED
     message = outcome_text(invoice, export, result)
     record_event(

@@ -3,7 +3,7 @@
 What both share lives here: the figures a line is sent with, each line's share of the tax, the
 idempotency keys (a hash of exactly what is sent), and sending in chunks so that one failed
 request fails only its own invoices. The ledgers themselves are in ``export_qbo`` and
-``export_xero``.
+``export_xero``; ``export_providers`` says which is whose.
 """
 
 import hashlib
@@ -205,11 +205,3 @@ class Ledger(ABC):
     def push_invoices(self, invoices, customer_refs, mapper, exports) -> dict[int, Outcome]:
         """Create or update the invoices; ``{invoice id: Pushed or LedgerError}``; fills
         :attr:`keys`."""
-
-
-def ledger_classes() -> dict[Provider, type[Ledger]]:
-    """Each provider's :class:`Ledger` (imported here, as they import this module)."""
-    from billing.export_qbo import QuickBooksLedger
-    from billing.export_xero import XeroLedger
-
-    return {Provider.QUICKBOOKS: QuickBooksLedger, Provider.XERO: XeroLedger}

@@ -15,12 +15,12 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from billing import numbers
 from billing.audit import record_event
 from billing.errors import ValidationFailed
 from billing.invoices import invoice_header, recompute_totals
 from billing.money import div_half_up, parse_amount
 from billing.numbering import take_numbers
+from billing.numbers import parse_quantity
 from billing.settings import get_settings
 from billing.status import allowed, change_status, ensure_editable
 from models import (
@@ -40,7 +40,6 @@ MAX_DESCRIPTION = 500
 MAX_REFERENCE = 100
 MAX_NOTES = 5000
 MAX_REASON = 500
-MAX_QUANTITY = Decimal(1_000_000)
 MAX_MINOR = 10**15
 EDITED = ("description", "quantity", "unit price", "discount", "tax")
 
@@ -104,15 +103,6 @@ def create_invoice(
     db.session.flush()
     record_event(invoice, user, "created", "Created by hand.", to_status=InvoiceStatus.DRAFT)
     return invoice
-
-
-def parse_quantity(text: str, *, field: str = "quantity") -> Decimal:
-    """A line's typed quantity ("2", "1.5", "1,000" in en_US): above 0, below 1,000,000,
-    3 decimals at most (see :func:`billing.numbers.parse_quantity`).
-
-    :raise ValidationFailed: unreadable, zero or less, too large, or too many decimals.
-    """
-    return numbers.parse_quantity(text, below=MAX_QUANTITY, field=field)
 
 
 def gross_minor(quantity: Decimal, unit_price_minor: int) -> int:

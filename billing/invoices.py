@@ -6,9 +6,10 @@ from typing import Any
 
 from billing.lines import ChargeLine, TaxInfo, Totals, totals
 from billing.settings import get_settings
-from models import Customer, Invoice, InvoiceStatus, Settings
+from models import SETTLED_STATUSES, Customer, Invoice, InvoiceStatus, Settings
 
-SENT_STATUSES = (InvoiceStatus.SENT, InvoiceStatus.PAID, InvoiceStatus.REFUNDED)
+# Exported alone is not sent: the ledger copy may still be a draft there.
+SENT_STATUSES = (InvoiceStatus.SENT, *SETTLED_STATUSES)
 
 
 def issuer_snapshot(settings: Settings) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from billing.accounting import access_token
 from billing.catalog import percent_text
-from billing.export_ledgers import ledger_classes
+from billing.export_providers import ledger_classes
 from billing.ledger_tax import GLOBAL, NON, TAX, US_AST, detect_tax_model
 from integrations import quickbooks as qbo
 from integrations import xero

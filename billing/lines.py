@@ -6,7 +6,7 @@ Tax is computed per rate on the sum of the lines at that rate and rounded once p
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from billing.durations import format_duration
 from billing.money import div_half_up
@@ -83,11 +83,6 @@ def totals(lines: Iterable[ChargeLine]) -> Totals:
         for tax, base in sorted(bases.items(), key=lambda item: (item[0].name, item[0].percent))
     )
     return Totals(subtotal, sum(t.tax_minor for t in taxes), taxes)
-
-
-def hours(minutes: int) -> Decimal:
-    """Minutes as hours, to three decimals (a line's quantity)."""
-    return (Decimal(minutes) / 60).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
 
 
 # The one duration format, under the name the billing rules import it by.

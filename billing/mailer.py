@@ -8,7 +8,6 @@ a ``send_failed`` event with the server's own words.
 """
 
 import logging
-import re
 import smtplib
 import ssl
 from collections.abc import Iterable, Mapping
@@ -23,7 +22,6 @@ from babel.dates import format_date
 from flask import current_app
 
 from billing.audit import record_event
-from billing.clock import utcnow
 from billing.errors import BillingError, ValidationFailed
 from billing.export import approve_ledger_drafts
 from billing.money import format_money
@@ -36,7 +34,8 @@ from billing.settings import (
     get_settings,
 )
 from billing.status import change_status
-from billing.users import normalize_email
+from billing.users import check_addresses
+from clock import utcnow
 from models import Invoice, InvoiceStatus, Settings, User, db
 
 log = logging.getLogger(__name__)
@@ -63,29 +62,18 @@ class SendResult:
     outbox_file: Path | None = None
 
 
-def split_addresses(text: str) -> list[str]:
-    """The addresses typed in ``text``: one per line, or separated by commas or semicolons."""
-    return [part for part in re.split(r"[,;\s]+", text or "") if part]
-
-
 def check_recipients(addresses: Iterable[str], *, field: str = "recipients") -> list[str]:
     """Each address validated and normalised, duplicates dropped, order kept.
 
     :raise ValidationFailed: a malformed address (named), none at all, or more than 20.
     """
-    checked: list[str] = []
-    for address in addresses:
-        try:
-            normalized = normalize_email(address, field=field)
-        except ValidationFailed as error:
-            raise ValidationFailed(f"{address}: {error}", field) from None
-        if normalized not in checked:
-            checked.append(normalized)
-    if not checked:
-        raise ValidationFailed("Enter at least one email address.", field)
-    if len(checked) > MAX_RECIPIENTS:
-        raise ValidationFailed(f"Send to at most {MAX_RECIPIENTS} addresses at once.", field)
-    return checked
+    return check_addresses(
+        addresses,
+        most=MAX_RECIPIENTS,
+        none="Enter at least one email address.",
+        too_many=f"Send to at most {MAX_RECIPIENTS} addresses at once.",
+        field=field,
+    )
 
 
 def default_subject_body(invoice: Invoice) -> tuple[str, str]:

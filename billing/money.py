@@ -5,14 +5,12 @@ Rounding rule (the only one): amounts are rounded half-up to the currency's prec
 """
 
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
 
 from babel import Locale
 from babel.numbers import (
     format_currency,
     get_currency_precision,
     get_currency_symbol,
-    get_territory_currencies,
 )
 
 from billing.numbers import Kind, input_locale, number_text, parse_number
@@ -79,21 +77,6 @@ def amount_text(minor: int, currency: str, locale: Locale | None = None) -> str:
     """An amount as a form field shows it, parsed back by :func:`parse_amount`: ``123450`` USD
     -> ``"1234.50"`` (en_US) or ``"1234,50"`` (de_DE)."""
     return number_text(from_minor(minor, currency), locale, places=precision(currency))
-
-
-def currency_for_country(country: str) -> str:
-    """The currency in use in a territory today (Babel's data), USD if it knows none."""
-    currencies = get_territory_currencies(country.upper(), tender=True)
-    return currencies[0] if currencies else "USD"
-
-
-@cache
-def locale_for_country(country: str) -> Locale:
-    """The most likely locale of a territory, for number formatting (en_US for US)."""
-    try:
-        return Locale.parse(f"und_{country.upper()}")
-    except (ValueError, TypeError):
-        return Locale.parse("en_US")
 
 
 def format_money(minor: int, currency: str, locale: Locale | str = "en_US") -> str:

@@ -25,10 +25,16 @@ from babel.numbers import (
 from flask import has_app_context
 
 from billing.errors import ValidationFailed
+from billing.settings import company_locale, get_settings
 from models import db
 
 # No bound a form uses needs more characters; anything longer is refused unread.
 MAX_TEXT = 40
+# Every quantity (an expense's, a contract's, a service line's) ends up as an invoice line's,
+# which the invoice editor reads again on any edit: one bound, so every line a batch writes can
+# be edited. The amount it makes is bounded where it is computed (billing.invoice_edit).
+MAX_QUANTITY = Decimal(1_000_000)
+QUANTITY_PLACES = 3  # the quantity columns are ScaledDecimal(3)
 DIGITS = frozenset("0123456789")
 SPACES = frozenset(" \t\xa0\u2007\u202f")
 MINUS = ("-", "\u2212")
@@ -63,8 +69,6 @@ def input_locale(locale: Locale | str | None = None) -> Locale:
         return Locale.parse(locale)
     if not has_app_context():
         return Locale.parse("en_US")
-    from billing.settings import company_locale, get_settings  # billing.settings needs money
-
     with db.session.no_autoflush:  # parsed before the change is applied: flush nothing early
         return company_locale(get_settings())
 
@@ -166,18 +170,18 @@ def decimals(value: Decimal) -> int:
     return max(0, -exponent)
 
 
-def parse_quantity(
-    text: str | None,
-    *,
-    below: Decimal,
-    places: int = 3,
-    field: str = "quantity",
-    locale: Locale | str | None = None,
-) -> Decimal:
-    """A typed quantity ("2", "1.5", "1,000" in en_US) above zero and below ``below``.
+QUANTITY = Kind(
+    "a quantity", (Decimal(1), Decimal("2.5")), QUANTITY_PLACES, MAX_QUANTITY, positive=True
+)
 
-    :raise ValidationFailed: (beside ``field``) unreadable, zero or less, too large, or with more
-        than ``places`` decimals.
+
+def parse_quantity(
+    text: str | None, *, field: str = "quantity", locale: Locale | str | None = None
+) -> Decimal:
+    """A typed quantity ("2", "1.5", "1,000" in en_US) of anything billed: above zero, below
+    :data:`MAX_QUANTITY`, at most :data:`QUANTITY_PLACES` decimals.
+
+    :raise ValidationFailed: (beside ``field``) unreadable, zero or less, too large, or with too
+        many decimals.
     """
-    kind = Kind("a quantity", (Decimal(1), Decimal("2.5")), places, below, positive=True)
-    return parse_number(text, kind, field=field, locale=locale)
+    return parse_number(text, QUANTITY, field=field, locale=locale)

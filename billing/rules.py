@@ -1,4 +1,10 @@
-"""One billing rule per contract type (DESIGN.md, "Contract types and what a period bills")."""
+"""The billing rules: one function per contract type, and :func:`bill_contract` choosing it.
+
+Retainer, hourly, per unit, fixed and hourly project, block of hours and block of money: each
+takes a :class:`~billing.charges.ContractWork` and returns a
+:class:`~billing.charges.ContractBill`, built from the pieces in ``billing.charges``. Pure: no
+database, so they are unit-tested on objects built in memory (``tests/unit/test_billing_rules``).
+"""
 
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,7 +25,8 @@ from billing.charges import (
     service_lines,
     time_lines,
 )
-from billing.lines import ChargeLine, format_minutes, hours
+from billing.durations import hours
+from billing.lines import ChargeLine, format_minutes
 from billing.money import div_half_up, from_minor
 from billing.periods import Period
 from models import BlockEntryKind, ContractType, DetailLevel, LineKind, TimeEntry

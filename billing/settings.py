@@ -14,7 +14,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import defer
 
 from billing.errors import ValidationFailed
-from billing.money import currency_for_country, locale_for_country
+from billing.locales import currency_for_country, locale_for_country
 from billing.wording import noun
 from models import Invoice, Settings, db
 

@@ -1,6 +1,8 @@
 """Users: creating them with validated input, and the last-admin rule."""
 
+import re
 import secrets
+from collections.abc import Iterable
 from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
@@ -11,6 +13,7 @@ from billing.errors import Conflict, ValidationFailed
 from models import Role, User, db
 
 MIN_PASSWORD = 10
+ADDRESS_SEPARATORS = re.compile(r"[,;\s]+")
 
 
 def normalize_email(email: str, *, field: str = "email") -> str:
@@ -22,6 +25,35 @@ def normalize_email(email: str, *, field: str = "email") -> str:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
         raise ValidationFailed(str(error), field) from None
+
+
+def split_addresses(text: str | None) -> list[str]:
+    """The addresses typed in ``text``: one per line, or separated by commas or semicolons."""
+    return [part for part in ADDRESS_SEPARATORS.split(text or "") if part]
+
+
+def check_addresses(
+    addresses: Iterable[str], *, most: int, none: str, too_many: str, field: str
+) -> list[str]:
+    """A list of email addresses (billing emails, recipients): each validated and normalised,
+    duplicates dropped, order kept.
+
+    :raise ValidationFailed: beside ``field``: a malformed address (named), none at all
+        (``none``), or more than ``most`` (``too_many``).
+    """
+    checked: list[str] = []
+    for address in addresses:
+        try:
+            normalized = normalize_email(address, field=field)
+        except ValidationFailed as error:
+            raise ValidationFailed(f"{address}: {error}", field) from None
+        if normalized not in checked:
+            checked.append(normalized)
+    if not checked:
+        raise ValidationFailed(none, field)
+    if len(checked) > most:
+        raise ValidationFailed(too_many, field)
+    return checked
 
 
 def check_password_strength(password: str, *, field: str = "password") -> None:

@@ -11,17 +11,15 @@ expense is what the technician paid, so they may enter it. Nothing is committed 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from billing import numbers
 from billing.durations import parse_duration
 from billing.errors import NotYours, ValidationFailed
 from billing.money import from_minor, parse_amount
+from billing.numbers import parse_quantity
 from billing.tickets import check_not_billed
 from models import Contract, Expense, Product, Ticket, TimeEntry, User, db
 
 MAX_NOTE = 2000
 MAX_DESCRIPTION = 300
-MAX_QUANTITY = Decimal(100000)
-QUANTITY_PLACES = 3
 MAX_MINOR = 2**31 - 1
 
 
@@ -135,15 +133,6 @@ def delete_time_entry(entry: TimeEntry) -> None:
     check_not_billed(entry.ticket)
     db.session.delete(entry)
     db.session.flush()
-
-
-def parse_quantity(text: str, *, field: str = "quantity") -> Decimal:
-    """An expense's typed quantity ("2", "1.5", "1,000" in en_US): above 0, below
-    :data:`MAX_QUANTITY`, 3 decimals at most (see :func:`billing.numbers.parse_quantity`).
-
-    :raise ValidationFailed: unreadable, zero or less, too large, or over 3 decimals.
-    """
-    return numbers.parse_quantity(text, below=MAX_QUANTITY, places=QUANTITY_PLACES, field=field)
 
 
 def line_amount_minor(quantity: Decimal, unit_price_minor: int) -> int:

@@ -1,11 +1,14 @@
-"""Forms shared across blueprints, putting a domain error beside its field, and the id select."""
+"""Forms shared across blueprints: a domain error beside its field, the id select, the whole
+number field, and the ``strip`` filter and ``rule`` validator every form uses."""
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
+from wtforms.validators import ValidationError
 
-from billing.errors import BillingError
+from billing.errors import BillingError, ValidationFailed
 from blueprints.params import parse_id, shown
 
 
@@ -78,3 +81,25 @@ class WholeNumberField(IntegerField):
         if not digits.isascii() or not digits.isdigit() or len(digits) > 30:
             raise ValueError(f"Enter a whole number such as 30: “{shown(raw)}” is not one.")
         self.data = int(raw)
+
+
+def strip(value: Any) -> Any:
+    """Filter: trim surrounding whitespace from text input."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def rule(check: Callable[..., Any], **kwargs: Any) -> Callable[[FlaskForm, Any], None]:
+    """A validator running a ``billing`` rule on the field's data; its message goes beside it.
+
+    Data the field could not parse (None) is skipped: the field reports that itself.
+    """
+
+    def validator(form: FlaskForm, field: Any) -> None:
+        if field.data is None:
+            return
+        try:
+            check(field.data, **kwargs)
+        except ValidationFailed as error:
+            raise ValidationError(str(error)) from None
+
+    return validator

@@ -13,15 +13,15 @@ from billing.catalog import percent_text, tax_label
 from billing.durations import format_duration
 from billing.export_text import ledger_amount_text
 from billing.money import format_money
-from billing.settings import company_locale, get_settings
+from billing.process_cache import SettingsView, settings_view
+from billing.settings import company_locale
 from billing.wording import counted, noun, overdue_text
-from models import Settings
 
 
-def current_settings() -> Settings:
-    """The settings row, read once per request."""
+def current_settings() -> SettingsView:
+    """The settings as pages show them (read-only), kept per worker while current."""
     if "settings" not in g:
-        g.settings = get_settings()
+        g.settings = settings_view()
     return g.settings
 
 

@@ -1,4 +1,4 @@
-"""Xero Accounting API client for the exporter (accounting_apis.md §3). No Flask here.
+"""Xero Accounting API client for the exporter (Xero's Accounting API). No Flask.
 
 The caller passes the API base URL (``XERO_API_BASE_URL``), the tenant id and a valid access
 token; OAuth itself (exchange, refresh, revoke) is Authlib's job. Every failure is raised as an

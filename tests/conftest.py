@@ -8,9 +8,7 @@ or browser is a failure, never a skip.
 
 from __future__ import annotations
 
-import functools
 import os
-import uuid
 from collections.abc import Iterator
 
 import jinja2
@@ -22,11 +20,12 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from models import Role, User, db
+from tests.factories import TEST_PASSWORD, make_user  # noqa: F401 (tests import both from here)
+from tests.scratch_db import scratch_database
 
 STRICT = os.environ.get("MSP_TEST_STRICT") == "1"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
-TEST_PASSWORD = "correct horse battery"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -34,27 +33,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError("MSP_TEST_STRICT=1 needs TEST_DATABASE_URL (the PostgreSQL leg).")
 
 
-def _psycopg_url(url: str) -> sa.URL:
-    parsed = sa.make_url(url)
-    if parsed.drivername in {"postgresql", "postgres"}:
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for this run, dropped at the end."""
-    base = _psycopg_url(PG_URL)
-    name = f"{base.database or 'msp'}_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(PG_URL, "run") as url:
+        yield url
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -144,27 +127,6 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask):
     return app.test_cli_runner()
-
-
-@functools.cache
-def _test_password_hash() -> str:
-    # Hashing (scrypt) is deliberately slow; hash the shared test password once per run.
-    probe = User()
-    probe.set_password(TEST_PASSWORD)
-    return probe.password_hash
-
-
-def make_user(role: Role = Role.ADMIN, email: str | None = None, name: str = "") -> User:
-    """A committed user with ``TEST_PASSWORD``."""
-    user = User(
-        email=email or f"{role.value}-{uuid.uuid4().hex[:6]}@example.com",
-        name=name or role.value.capitalize(),
-        role=role,
-    )
-    user.password_hash = _test_password_hash()
-    db.session.add(user)
-    db.session.commit()
-    return user
 
 
 def log_in(client: FlaskClient, user: User) -> FlaskClient:

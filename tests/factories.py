@@ -5,7 +5,9 @@ Each takes keyword overrides for any column; related rows are created when not g
 
 from __future__ import annotations
 
+import functools
 import itertools
+import uuid
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -27,8 +29,8 @@ from models import (
     User,
     db,
 )
-from tests.conftest import make_user
 
+TEST_PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
 
 
@@ -36,6 +38,25 @@ def _save(obj: Any) -> Any:
     db.session.add(obj)
     db.session.commit()
     return obj
+
+
+@functools.cache
+def _test_password_hash() -> str:
+    # Hashing (scrypt) is deliberately slow; hash the shared test password once per run.
+    probe = User()
+    probe.set_password(TEST_PASSWORD)
+    return probe.password_hash
+
+
+def make_user(role: Role = Role.ADMIN, email: str | None = None, name: str = "") -> User:
+    """A committed user with ``TEST_PASSWORD``."""
+    user = User(
+        email=email or f"{role.value}-{uuid.uuid4().hex[:6]}@example.com",
+        name=name or role.value.capitalize(),
+        role=role,
+    )
+    user.password_hash = _test_password_hash()
+    return _save(user)
 
 
 def make_customer(**fields: Any) -> Customer:

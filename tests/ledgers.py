@@ -11,7 +11,7 @@ from decimal import Decimal
 import requests
 import sqlalchemy as sa
 
-from billing.clock import utcnow
+from clock import utcnow
 from models import (
     AccountingConnection,
     Invoice,

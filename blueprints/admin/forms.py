@@ -1,10 +1,10 @@
 """Forms of the admin area. Field names match the ``field`` of the ``billing`` errors they show.
 
 Syntax (required, length, integer) is checked here; the rules themselves live in ``billing``
-and are called through :func:`rule`, so that every broken rule shows beside its field at once.
+and are called through :func:`blueprints.forms.rule`, so that every broken rule shows beside
+its field at once.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -40,7 +40,7 @@ from billing.settings import (
     read_logo,
 )
 from billing.users import check_password_strength, normalize_email
-from blueprints.forms import IdSelectField, WholeNumberField
+from blueprints.forms import IdSelectField, WholeNumberField, rule, strip
 from blueprints.params import MAX_ID
 from models import Role
 
@@ -48,11 +48,6 @@ ROLE_CHOICES = [
     SelectChoice(Role.TECHNICIAN.value, "Technician"),
     SelectChoice(Role.ADMIN.value, "Admin"),
 ]
-
-
-def strip(value: Any) -> Any:
-    """Filter: trim surrounding whitespace from text input."""
-    return value.strip() if isinstance(value, str) else value
 
 
 def read_upload(upload: FileStorage) -> bytes:
@@ -63,23 +58,6 @@ def read_upload(upload: FileStorage) -> bytes:
     data = upload.stream.read(MAX_LOGO_BYTES + 1)
     upload.stream.seek(0)
     return data
-
-
-def rule(check: Callable[..., Any], **kwargs: Any) -> Callable[[FlaskForm, Any], None]:
-    """A validator running a ``billing`` rule on the field's data; its message goes beside it.
-
-    Data the field could not parse (None) is skipped: the field reports that itself.
-    """
-
-    def validator(form: FlaskForm, field: Any) -> None:
-        if field.data is None:
-            return
-        try:
-            check(field.data, **kwargs)
-        except ValidationFailed as error:
-            raise ValidationError(str(error)) from None
-
-    return validator
 
 
 class SettingsForm(FlaskForm):

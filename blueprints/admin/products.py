@@ -6,13 +6,12 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from billing.catalog import product_query, save_product, tax_label
-from billing.errors import ValidationFailed
 from billing.money import amount_text
 from billing.settings import default_currency, get_settings
 from blueprints.admin import bp
 from blueprints.admin.forms import ProductForm
-from blueprints.forms import show_error
 from blueprints.params import QueryArgs
+from blueprints.saving import saving
 from models import Product, TaxRate, db
 
 PAGE_SIZE = 50
@@ -61,18 +60,14 @@ def _edit(product: Product | None, form: ProductForm):
     form.tax_rate_id.choices = _tax_choices(product)
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            with saving(form) as outcome:
                 saved = save_product(
                     product,
                     unit_price=form.unit_price.data,
                     currency=currency,
                     **{name: form[name].data for name in FIELDS},
                 )
-                db.session.commit()
-            except ValidationFailed as error:
-                db.session.rollback()
-                show_error(form, error)
-            else:
+            if outcome.ok:
                 flash(f"Product {saved.name} saved.", "success")
                 return redirect(url_for("admin.products"))
         return _page(product, form, currency), 422

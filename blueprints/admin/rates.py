@@ -4,12 +4,11 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from billing.catalog import save_rate
-from billing.errors import ValidationFailed
 from billing.money import amount_text
 from billing.settings import default_currency, get_settings
 from blueprints.admin import bp
 from blueprints.admin.forms import RateForm
-from blueprints.forms import show_error
+from blueprints.saving import saving
 from models import Rate, db
 
 
@@ -44,7 +43,7 @@ def _edit(rate: Rate | None, form: RateForm):
     currency = default_currency(get_settings())
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            with saving(form) as outcome:
                 saved = save_rate(
                     rate,
                     name=form.name.data,
@@ -52,11 +51,7 @@ def _edit(rate: Rate | None, form: RateForm):
                     currency=currency,
                     active=form.active.data,
                 )
-                db.session.commit()
-            except ValidationFailed as error:
-                db.session.rollback()
-                show_error(form, error)
-            else:
+            if outcome.ok:
                 flash(f"Rate {saved.name} saved.", "success")
                 return redirect(url_for("admin.rates"))
         return _page(rate, form, currency), 422

@@ -2,10 +2,9 @@
 
 from dataclasses import fields
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
-from billing.errors import ValidationFailed
-from billing.money import currency_for_country
+from billing.locales import currency_for_country
 from billing.settings import (
     PLACEHOLDERS,
     SettingsChange,
@@ -17,8 +16,9 @@ from billing.settings import (
 )
 from blueprints.admin import bp
 from blueprints.admin.forms import SettingsForm, read_upload
-from blueprints.forms import show_error
-from models import Settings, db
+from blueprints.logo import logo_response
+from blueprints.saving import saving
+from models import Settings
 
 EDITABLE = [f.name for f in fields(SettingsChange)]
 
@@ -35,17 +35,13 @@ def settings():
         return _page(form, current)
     form = SettingsForm(kept_currency=get_settings().currency_override)
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             saved = update_settings(SettingsChange(**{n: form[n].data for n in EDITABLE}))
             if form.logo.data:
                 set_logo(saved, read_upload(form.logo.data))
             elif form.remove_logo.data:
                 remove_logo(saved)
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash("Settings saved.", "success")
             return redirect(url_for("admin.settings"))
     return _page(form, get_settings()), 422
@@ -67,15 +63,4 @@ def _page(form: SettingsForm, current: Settings) -> str:
 @bp.route("/settings/logo")
 def logo():
     """The company logo as uploaded, for the settings page; 404 when there is none."""
-    current = get_settings()
-    if current.logo is None:
-        abort(404)
-    response = make_response(current.logo)
-    response.mimetype = current.logo_mimetype
-    # Served as exactly the type Pillow recognised, never sniffed into something else.
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.cache_control.private = True
-    response.cache_control.no_cache = True
-    response.add_etag()
-    return response.make_conditional(request)
+    return logo_response()

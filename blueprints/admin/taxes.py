@@ -6,11 +6,12 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from billing.catalog import delete_tax_rate, save_tax_rate, tax_rate_uses
-from billing.errors import Conflict, ValidationFailed
+from billing.errors import Conflict
 from billing.numbers import number_text
 from blueprints.admin import bp
 from blueprints.admin.forms import TaxRateForm
-from blueprints.forms import ActionForm, show_error
+from blueprints.forms import ActionForm
+from blueprints.saving import saving
 from models import TaxRate, db
 
 
@@ -48,7 +49,7 @@ def _edit(tax: TaxRate | None, form: TaxRateForm):
     if request.method == "GET":
         return _page(tax, form)
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             saved = save_tax_rate(
                 tax,
                 name=form.name.data,
@@ -56,11 +57,7 @@ def _edit(tax: TaxRate | None, form: TaxRateForm):
                 is_default=form.is_default.data,
                 active=form.active.data,
             )
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash(f"Tax rate {saved.name} saved.", "success")
             return redirect(url_for("admin.taxes"))
     return _page(tax, form), 422

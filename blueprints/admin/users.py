@@ -4,11 +4,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from billing.errors import Conflict, ValidationFailed
+from billing.errors import Conflict
 from billing.users import create_user, reset_password, update_user
 from blueprints.admin import bp
 from blueprints.admin.forms import PasswordResetForm, UserCreateForm, UserEditForm
-from blueprints.forms import show_error
+from blueprints.saving import saving
 from models import User, db
 
 
@@ -26,7 +26,7 @@ def user_new():
     if request.method == "GET":
         return render_template("admin/user_new.html", form=form)
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             user = create_user(
                 form.email.data,
                 form.password.data,
@@ -34,11 +34,7 @@ def user_new():
                 form.name.data,
                 can_see_billing=form.can_see_billing.data,
             )
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if saved.ok:
             flash(f"User {user.email} created.", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_new.html", form=form), 422
@@ -58,23 +54,21 @@ def user_edit(user_id: int):
     if not form.validate_on_submit():
         return _page(user, form), 422
     try:
-        update_user(
-            user,
-            name=form.name.data,
-            role=form.role.data,
-            active=form.active.data,
-            can_see_billing=form.can_see_billing.data,
-        )
-        db.session.commit()
-    except ValidationFailed as error:
-        db.session.rollback()
-        show_error(form, error)
-        return _page(user, form), 422
+        with saving(form) as saved:
+            update_user(
+                user,
+                name=form.name.data,
+                role=form.role.data,
+                active=form.active.data,
+                can_see_billing=form.can_see_billing.data,
+            )
     except Conflict as error:
         db.session.rollback()
         # The last-admin rule is about the role and the active flag: say so beside the role.
         form.role.errors.append(str(error))
         return _page(user, form), 409
+    if not saved.ok:
+        return _page(user, form), 422
     flash(f"User {user.email} saved.", "success")
     if user.id == current_user.id and not (user.is_admin and user.active):
         return redirect(url_for("main.index"))  # one's own admin pages are gone now
@@ -90,13 +84,9 @@ def user_password(user_id: int):
     user = db.get_or_404(User, user_id)
     form = PasswordResetForm(prefix="reset")
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             reset_password(user, form.password.data)
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if saved.ok:
             flash(f"Password changed for {user.email}.", "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
     return _page(user, _filled(user), form), 422

@@ -9,8 +9,8 @@ from flask import abort, redirect, request, url_for
 from flask_htmx.responses import HTMXResponseClientRedirect
 from flask_login import current_user
 
-from app import htmx, login_manager
 from blueprints.auth import bp
+from extensions import htmx, login_manager
 from models import User, db
 
 # Endpoints reachable without a login. Everything else is denied by default.

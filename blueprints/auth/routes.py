@@ -3,12 +3,12 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from app import limiter
 from billing.users import authenticate
 from blueprints.auth import bp
 from blueprints.auth.forms import LoginForm, PasswordForm
 from blueprints.forms import ActionForm
 from blueprints.safe_url import local_path
+from extensions import limiter
 from models import db
 
 

@@ -7,11 +7,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from app import htmx
 from billing.batch_preview import build_preview
 from billing.batch_save import save_and_export
 from billing.batches import deletion_refusal
-from billing.clock import today as billing_today
 from billing.errors import BillingError, ValidationFailed
 from billing.ledger_withdraw import delete_batch_everywhere, deletion_question
 from billing.period_order import month_label
@@ -20,6 +18,8 @@ from blueprints.auth.access import admin_required
 from blueprints.batches import bp
 from blueprints.batches.request import parse_request, quick_periods
 from blueprints.forms import ActionForm
+from clock import today as billing_today
+from extensions import htmx
 from integrations.ledger_errors import LedgerError
 from models import ContractType, Customer, DetailLevel, Invoice, InvoiceBatch, db
 

@@ -6,10 +6,10 @@ from sqlalchemy import func, select
 
 from billing.batch_preview import BatchRequest
 from billing.batch_save import save_and_export
-from billing.clock import today
 from billing.errors import BillingError
 from billing.money import format_money
 from billing.settings import company_locale, get_settings
+from clock import today
 from models import Customer, db
 
 batches_cli = Blueprint("batches_cli", __name__, cli_group="batches")

@@ -7,8 +7,9 @@ from flask import Blueprint
 from sqlalchemy import select
 
 from billing.errors import BillingError, ValidationFailed
-from billing.mailer import default_subject_body, send_invoice, split_addresses
+from billing.mailer import default_subject_body, send_invoice
 from billing.pdf import render_invoice_pdf
+from billing.users import split_addresses
 from models import Invoice, db
 
 invoices_cli = Blueprint("invoices_cli", __name__, cli_group="invoices")

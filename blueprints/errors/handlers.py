@@ -13,10 +13,10 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import exc as orm_exc
 from werkzeug.exceptions import HTTPException
 
-from app import htmx
 from billing.db_errors import SIMULTANEOUS_CHANGE, UNREACHABLE, is_unreachable, is_write_conflict
 from billing.errors import BillingError
 from blueprints.errors import bp
+from extensions import htmx
 from models import db
 
 TITLES = {

@@ -12,9 +12,9 @@ from pathlib import Path
 from flask import abort, current_app, make_response, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
-from app import htmx
 from billing.bulk_jobs import export_messages, job_for, job_zip, run_chunk, start_job
 from blueprints.invoices import bp
+from extensions import htmx
 from models import BulkJob
 
 TITLES = {"pdf": "PDFs of", "send": "Sending", "export": "Exporting"}

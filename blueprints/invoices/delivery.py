@@ -22,17 +22,18 @@ from sqlalchemy import select
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from app import htmx
 from billing.bulk_jobs import outcome_row
 from billing.delivery import pdf_zip, send_many
 from billing.errors import BillingError, ValidationFailed
-from billing.mailer import MAX_RECIPIENTS, default_subject_body, send_invoice, split_addresses
+from billing.mailer import MAX_RECIPIENTS, default_subject_body, send_invoice
 from billing.pdf import pdf_filename, render_invoice_pdf
+from billing.users import split_addresses
 from blueprints.auth.access import admin_required
 from blueprints.forms import show_error
 from blueprints.invoices import bp
 from blueprints.invoices.bulk_jobs import chunk_size, start
 from blueprints.params import posted_ids
+from extensions import htmx
 from models import Invoice, InvoiceStatus, db
 
 MAX_BULK = 500

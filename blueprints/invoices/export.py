@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
+from billing.accounting import connected_providers
 from billing.errors import BillingError
 from billing.export import (
     export_invoices,
@@ -14,7 +15,6 @@ from billing.ledger_withdraw import delete_draft_everywhere
 from blueprints.auth.access import admin_required
 from blueprints.invoices import bp
 from blueprints.invoices.bulk_jobs import chunk_size, start
-from blueprints.main.routes import connected_ledgers
 from blueprints.params import posted_ids
 from blueprints.safe_url import local_path
 from integrations.ledger_errors import LedgerError
@@ -24,7 +24,7 @@ from models import Invoice, InvoiceExport, Provider, db
 @bp.app_context_processor
 def ledger_context() -> dict:
     """``connected_ledgers()`` for the export buttons of the invoice page."""
-    return {"connected_ledgers": connected_ledgers}
+    return {"connected_ledgers": connected_providers}
 
 
 def _provider() -> Provider:

@@ -15,8 +15,7 @@ from billing.catalog import tax_label
 from billing.invoice_edit import LineInput
 from billing.money import amount_text
 from billing.numbers import number_text
-from blueprints.admin.forms import strip
-from blueprints.forms import IdSelectField
+from blueprints.forms import IdSelectField, strip
 from blueprints.templating import money
 from models import Contract, Customer, Invoice, InvoiceLine, Product, TaxRate, db
 

@@ -10,15 +10,14 @@ also swaps the totals and the audit trail out of band. Admins only (403); Drafts
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app import htmx
-from billing.errors import ValidationFailed
 from billing.invoice_edit import add_line, delete_line, update_line
 from billing.status import ensure_editable, is_editable
 from blueprints.auth.access import admin_required
-from blueprints.forms import show_error
 from blueprints.invoices import bp
 from blueprints.invoices.forms import line_form, line_options, line_values, product_values
 from blueprints.invoices.routes import edited_response, invoice_page, line_sections, load_invoice
+from blueprints.saving import saving
+from extensions import htmx
 from models import Invoice, InvoiceLine, Product, db
 
 
@@ -55,13 +54,9 @@ def line_add(invoice_id: int):
     options = line_options()
     form = line_form(invoice, options)
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             saved = add_line(invoice, form.line_input(), current_user)
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             if not htmx:
                 if saved.notice:
                     flash(saved.notice, "warning")
@@ -135,13 +130,9 @@ def line_edit(invoice_id: int, line_id: int):
     else:
         form, status = line_form(invoice, options, line), 422
         if form.validate_on_submit():
-            try:
+            with saving(form) as outcome:
                 saved = update_line(line, form.line_input(), current_user)
-                db.session.commit()
-            except ValidationFailed as error:
-                db.session.rollback()
-                show_error(form, error)
-            else:
+            if outcome.ok:
                 if not htmx:
                     if saved.notice:
                         flash(saved.notice, "warning")

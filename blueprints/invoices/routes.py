@@ -17,19 +17,22 @@ from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import htmx
-from billing.clock import today as billing_today
+from billing.blocks import BLOCK_TYPES
 from billing.errors import ValidationFailed
 from billing.invoice_edit import create_invoice, set_status_by_hand, update_header
 from billing.invoice_parts import contract_parts
 from billing.invoices import tax_summary
 from billing.status import allowed, ensure_editable, is_editable
 from blueprints.auth.access import admin_required
-from blueprints.forms import ActionForm, show_error
+from blueprints.forms import ActionForm
 from blueprints.invoices import bp
 from blueprints.invoices.forms import HeaderForm, NewInvoiceForm, line_form, line_options
+from blueprints.logo import logo_response
 from blueprints.params import query_id
+from blueprints.saving import saving
 from blueprints.templating import current_settings
+from clock import today as billing_today
+from extensions import htmx
 from models import (
     BlockLedgerEntry,
     Contract,
@@ -40,13 +43,11 @@ from models import (
     InvoiceLine,
     InvoiceStatus,
     LineKind,
-    Settings,
     Ticket,
     db,
 )
 
 CHANGED = "invoice-totals-changed"
-BLOCK_TYPES = (ContractType.BLOCK_HOURS, ContractType.BLOCK_MONEY)
 STATUS_ACTIONS = {
     InvoiceStatus.SENT: "Mark sent",
     InvoiceStatus.EXPORTED: "Mark exported",
@@ -226,18 +227,7 @@ def detail(invoice_id: int):
 @bp.route("/logo")
 def logo():
     """The company logo for invoice pages, to anyone logged in; 404 when there is none."""
-    settings = db.session.get(Settings, 1)
-    if settings is None or settings.logo is None:
-        abort(404)
-    response = make_response(settings.logo)
-    response.mimetype = settings.logo_mimetype
-    # Served as exactly the type Pillow recognised, never sniffed into something else.
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.cache_control.private = True
-    response.cache_control.no_cache = True
-    response.add_etag()
-    return response.make_conditional(request)
+    return logo_response()
 
 
 def _new_form_choices(form: NewInvoiceForm, customer_id: int | None) -> None:
@@ -271,15 +261,11 @@ def new():
     if form.validate_on_submit():
         customer = db.session.get(Customer, form.customer_id.data or 0)
         contract = db.session.get(Contract, form.contract_id.data or 0)
-        try:
+        with saving(form) as outcome:
             invoice = create_invoice(
                 customer, contract, form.issue_date.data, form.due_date.data, current_user
             )
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash(f"Invoice {invoice.number} created as a Draft: add its lines.", "success")
             return redirect(url_for("invoices.detail", invoice_id=invoice.id))
     _new_form_choices(form, form.customer_id.data if not form.customer_id.errors else None)
@@ -297,15 +283,11 @@ def header(invoice_id: int):
     ensure_editable(invoice)
     form = HeaderForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             update_header(
                 invoice, form.notes.data, form.reference.data, form.due_date.data, current_user
             )
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             if not htmx:
                 flash("Invoice details saved.", "success")
                 return redirect(url_for("invoices.detail", invoice_id=invoice_id))

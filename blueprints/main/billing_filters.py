@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy import Select, func, select
 from werkzeug.datastructures import MultiDict
 
-from billing.clock import today as billing_today
 from blueprints.params import Ignored, one_of, parse_id
+from clock import today as billing_today
 from models import Customer, ExportState, Invoice, InvoiceBatch, InvoiceExport, InvoiceStatus, db
 
 PAGE_SIZE = 50

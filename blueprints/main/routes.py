@@ -16,12 +16,9 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import func, select
-from werkzeug.routing import BuildError
 
-from app import htmx
-from billing.accounting import connected_providers
-from billing.clock import today as billing_today
 from billing.errors import Conflict
+from billing.process_cache import filter_choices, offered_batches
 from billing.settings import company_locale
 from billing.status import change_status
 from billing.wording import counted, noun
@@ -40,23 +37,16 @@ from blueprints.main.list_format import id_link, list_rows, options
 from blueprints.params import QueryArgs, posted_ids
 from blueprints.safe_url import local_path
 from blueprints.templating import current_settings
+from clock import today as billing_today
+from extensions import htmx
 from models import (
-    Customer,
     Invoice,
-    InvoiceBatch,
     InvoiceStatus,
-    Provider,
     db,
 )
 
 STATUSES = list(InvoiceStatus)
-BATCH_CHOICES = 200  # the newest batches offered in the batch filter
 URL_SAFE = "!$'()*,/:;?@"  # what Werkzeug's url_for leaves unquoted in a query string
-# Endpoints other blueprints provide; until they exist the toolbar posts to these paths.
-BULK_ENDPOINTS = {
-    "send": ("invoices.bulk_send", "/invoices/bulk/send"),
-    "pdf": ("invoices.bulk_pdf", "/invoices/bulk/pdf"),
-}
 
 
 @bp.route("/")
@@ -90,13 +80,6 @@ def billing_url_for(filters: dict[str, str], sort: Sort, page: int) -> Callable[
         return f"{path}?{query}" if query else path
 
     return build
-
-
-def _url_or_path(endpoint: str, path: str) -> str:
-    try:
-        return url_for(endpoint)
-    except BuildError:
-        return path
 
 
 @bp.route("/billing")
@@ -171,29 +154,20 @@ def _row_links() -> dict[str, str]:
     }
 
 
-def connected_ledgers() -> list[Provider]:
-    """The ledgers connected and usable for export, for the export buttons."""
-    return connected_providers()
-
-
 def _choices(filters: dict[str, str]) -> dict:
     """What the full page adds around the results: the filter choices and the bulk URLs."""
     batch = filters.get("batch")
-    # The newest batches, and the one filtered on even if older, so the form keeps it.
-    batches = db.session.execute(
-        select(InvoiceBatch.id, InvoiceBatch.name)
-        .order_by((InvoiceBatch.id == int(batch or 0)).desc(), InvoiceBatch.id.desc())
-        .limit(BATCH_CHOICES)
-    ).all()
-    customers = db.session.execute(select(Customer.id, Customer.name).order_by(Customer.name))
+    choices = filter_choices()
+    batches = offered_batches(choices, int(batch) if batch else None)
     return {
-        "customer_options": options(tuple(map(tuple, customers)), filters.get("customer")),
-        "batch_options": options(tuple(sorted(map(tuple, batches), key=lambda r: -r[0])), batch),
+        "customer_options": options(choices.customers, filters.get("customer")),
+        "batch_options": options(batches, batch),
         "statuses": STATUSES,
         "overdue": OVERDUE,
-        "ledgers": connected_ledgers(),
+        "ledgers": choices.ledgers,
         "bulk_urls": {
-            **{name: _url_or_path(*target) for name, target in BULK_ENDPOINTS.items()},
+            "send": url_for("invoices.bulk_send"),
+            "pdf": url_for("invoices.bulk_pdf"),
             "status": url_for("main.bulk_status"),
         },
     }

@@ -16,8 +16,7 @@ from billing.catalog import tax_label
 from billing.contract_terms import PERIODS, ROUNDING_MINUTES, ContractInput
 from billing.errors import BillingError
 from billing.money import format_money
-from blueprints.admin.forms import strip
-from blueprints.forms import IdSelectField, show_error
+from blueprints.forms import IdSelectField, show_error, strip
 from models import BillingPeriod, Contract, ContractType, Customer, Product, Rate, TaxRate, db
 
 PERIOD_LABELS = {

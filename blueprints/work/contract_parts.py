@@ -13,9 +13,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import htmx
-from billing.blocks import load_block_balance
-from billing.clock import today as local_today
+from billing.blocks import BLOCK_TYPES, load_block_balance
 from billing.contract_parts import (
     add_rate,
     add_unit_count,
@@ -29,12 +27,12 @@ from billing.contract_parts import (
     remove_unit_count,
     save_service,
 )
-from billing.contract_terms import BLOCK_TYPES
 from billing.contracts import contract_notices
 from billing.errors import BillingError, Conflict, ValidationFailed
 from billing.money import amount_text
 from billing.numbers import number_text
 from blueprints.auth.access import admin_required
+from blueprints.saving import saving
 from blueprints.work import bp
 from blueprints.work.contract_forms import (
     RateAddForm,
@@ -44,6 +42,8 @@ from blueprints.work.contract_forms import (
     rate_choices,
     show_errors,
 )
+from clock import today as local_today
+from extensions import htmx
 from models import (
     Contract,
     ContractRate,
@@ -289,16 +289,13 @@ def contract_service_edit(contract_id: int, service_id: int):
         response.vary.add("HX-Request")
         return response
     form = ServiceForm()
-    try:
-        if form.validate_on_submit():
+    if form.validate_on_submit():
+        with saving(form, show=show_errors) as outcome:
             _save_service(contract, service, form)
-            db.session.commit()
+        if outcome.ok:
             return section_response(
                 get_contract(contract_id), "services", message="Service line saved."
             )
-    except ValidationFailed as error:
-        db.session.rollback()
-        show_errors(form, error)
     return section_response(contract, "services", 422, editing=service, edit_form=form)
 
 

@@ -13,18 +13,19 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from app import htmx
-from billing.clock import today as local_today
 from billing.contract_terms import NEEDS_PRIMARY_RATE, hours_text, type_fields
 from billing.contracts import contract_notices, contract_query, has_history, save_contract
-from billing.errors import Conflict, ValidationFailed
+from billing.errors import Conflict
 from billing.money import amount_text
 from billing.numbers import number_text
 from blueprints.auth.access import admin_required
 from blueprints.params import QueryArgs, query_id
+from blueprints.saving import saving
 from blueprints.work import bp
 from blueprints.work.contract_forms import ContractForm, show_errors
 from blueprints.work.contract_parts import get_contract, render_page
+from clock import today as local_today
+from extensions import htmx
 from models import Contract, ContractType, Customer, TaxRate, db
 
 PAGE_SIZE = 50
@@ -175,16 +176,13 @@ def _submit(contract: Contract | None):
         return _form_page(contract, form)
     if form.validate_on_submit():
         try:
-            saved = save_contract(contract, form.to_input())
-            notices = contract_notices(saved)
-            db.session.commit()
+            with saving(form, show=show_errors) as outcome:
+                saved = save_contract(contract, form.to_input())
+                notices = contract_notices(saved)
         except Conflict as error:
             db.session.rollback()
             return _form_page(contract, form, refusal=str(error)), 409
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
+        if outcome.ok:
             flash(f"Contract {saved.name} saved.", "success")
             for notice in notices:
                 flash(notice, "info")

@@ -6,8 +6,6 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from app import htmx
-from billing.clock import today as billing_today
 from billing.customers import (
     GROUPINGS,
     MAX_NAME,
@@ -25,12 +23,14 @@ from billing.customers import (
 )
 from billing.errors import ValidationFailed
 from billing.settings import check_currency, currency_choices, default_currency
-from blueprints.admin.forms import rule, strip
 from blueprints.auth.access import admin_required
-from blueprints.forms import show_error
+from blueprints.forms import rule, strip
 from blueprints.params import QueryArgs
+from blueprints.saving import saving
 from blueprints.templating import current_settings
 from blueprints.work import bp
+from clock import today as billing_today
+from extensions import htmx
 from models import Customer, db
 
 PAGE_SIZE = 50
@@ -180,19 +180,17 @@ def _edit(customer: Customer | None, form: CustomerForm):
     status = 422
     if form.validate_on_submit():
         try:
-            saved = save_customer(customer, CustomerData(**{f: form[f].data for f in FIELDS}))
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_error(form, error)
-            status = error.status_code  # 409 for a change the customer's history forbids
+            with saving(form) as outcome:
+                saved = save_customer(customer, CustomerData(**{f: form[f].data for f in FIELDS}))
         except IntegrityError:
             # Only the name is unique: someone else saved the same name meanwhile.
             db.session.rollback()
             form.name.errors = [*form.name.errors, "Another customer has this name."]
         else:
-            flash(f"Customer {saved.name} saved.", "success")
-            return redirect(url_for("work.customer", customer_id=saved.id))
+            if outcome.ok:
+                flash(f"Customer {saved.name} saved.", "success")
+                return redirect(url_for("work.customer", customer_id=saved.id))
+            status = outcome.status  # 409 for a change the customer's history forbids
     return _page(customer, form), status
 
 

@@ -7,15 +7,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectChoice, StringField, TextAreaField
 
-from billing.clock import today as local_today
 from billing.durations import format_duration
 from billing.money import amount_text
 from billing.numbers import number_text
 from billing.tickets import work_options
 from billing.work_items import catalog_price, primary_rate_id
-from blueprints.admin.forms import strip
-from blueprints.forms import IdSelectField
+from blueprints.forms import IdSelectField, strip
 from blueprints.templating import money
+from clock import today as local_today
 from models import ContractRate, Expense, Product, Ticket, TimeEntry, User
 
 DATE_MESSAGE = "Enter a date such as 2026-01-31."

@@ -17,9 +17,6 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 
-from app import htmx
-from billing.clock import today as local_today
-from billing.errors import ValidationFailed
 from billing.money import amount_text
 from billing.tickets import check_not_billed
 from billing.work_items import (
@@ -31,10 +28,12 @@ from billing.work_items import (
     save_expense,
     save_time_entry,
 )
-from blueprints.forms import show_error
+from blueprints.saving import saving
 from blueprints.work import bp
 from blueprints.work.ticket_forms import ExpenseForm, TimeEntryForm, work_form
 from blueprints.work.tickets import get_ticket_or_404, ticket_page
+from clock import today as local_today
+from extensions import htmx
 from models import Expense, Product, Ticket, TimeEntry, db
 
 TOTALS_CHANGED = "ticket-totals-changed"
@@ -119,14 +118,9 @@ def _saved(kind: Kind, form: Any, ticket: Ticket, item: Any) -> Any | None:
         # Technicians' forms have no discount field: keep the discount an admin gave.
         values["discount"] = ExpenseForm.filled(item)["discount"] if item else ""
     actor = current_user._get_current_object()
-    try:
+    with saving(form) as outcome:
         saved = kind.save(item, ticket, actor=actor, today=local_today(), **values)
-        db.session.commit()
-    except ValidationFailed as error:
-        db.session.rollback()
-        show_error(form, error)
-        return None
-    return saved
+    return saved if outcome.ok else None
 
 
 def _back(kind: Kind, ticket_id: int, message: str, item_id: int | None = None):

@@ -9,9 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
-from app import htmx
-from billing.clock import utcnow
-from billing.errors import ValidationFailed
 from billing.tickets import (
     ACTIONS,
     active_contracts,
@@ -25,10 +22,13 @@ from billing.tickets import (
     work_options,
 )
 from billing.work_totals import totals_by_ticket
-from blueprints.forms import ActionForm, show_error
+from blueprints.forms import ActionForm
 from blueprints.params import QueryArgs, query_id
+from blueprints.saving import saving
 from blueprints.work import bp
 from blueprints.work.ticket_forms import ExpenseForm, TicketForm, TimeEntryForm, work_form
+from clock import utcnow
+from extensions import htmx
 from models import Contract, Customer, Ticket, TicketEvent, TicketStatus, db
 
 PAGE_SIZE = 50
@@ -169,13 +169,9 @@ def _save(ticket: Ticket | None, form: TicketForm):
     """Save the posted ticket form: redirect to the ticket, or show the form again (422)."""
     _set_choices(form, ticket, form.customer_id.data)
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             saved = save_ticket(ticket, **{name: form[name].data for name in TICKET_FIELDS})
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash(f"Ticket #{saved.id} saved.", "success")
             return redirect(url_for("work.ticket", ticket_id=saved.id))
     return render_template("work/ticket_form.html", ticket=ticket, form=form), 422

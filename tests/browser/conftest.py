@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from app import create_app
 from billing.demo import seed_demo
 from models import Role, db
-from tests.conftest import STRICT, TEST_PASSWORD, make_user
+from tests.conftest import STRICT
+from tests.factories import TEST_PASSWORD, make_user
+from tests.serving import LoopbackServer
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -33,24 +33,6 @@ CHROMIUM_FLAGS = [
 def chromium_path() -> str | None:
     """The Chromium binary: ``CHROMIUM_PATH``, else Debian's ``chromium`` on the PATH."""
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
-
-
-class LiveServer:
-    """The app served by werkzeug in a background thread."""
-
-    def __init__(self, app):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture(scope="session")
@@ -78,8 +60,9 @@ def live_app(tmp_path_factory, xero):
 
 
 @pytest.fixture(scope="session")
-def live_server(live_app) -> Iterator[LiveServer]:
-    with LiveServer(live_app) as server:
+def live_server(live_app) -> Iterator[LoopbackServer]:
+    """The live app on a free loopback port, its access log in the captured output."""
+    with LoopbackServer(live_app, quiet=False) as server:
         yield server
 
 

@@ -1,7 +1,5 @@
 """The Alembic migrations build exactly the models' schema, on SQLite and on PostgreSQL."""
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -10,7 +8,8 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from models import db
-from tests.conftest import BACKENDS, PG_URL, _psycopg_url, _test_config
+from tests.conftest import BACKENDS, PG_URL, _test_config
+from tests.scratch_db import scratch_database
 
 
 @pytest.fixture(params=BACKENDS)
@@ -19,15 +18,8 @@ def empty_database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    base = _psycopg_url(PG_URL)
-    name = f"{base.database or 'msp'}_mig_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(PG_URL, "mig") as url:
+        yield url
 
 
 def _schema_diff(engine: sa.Engine) -> list:

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 
-from billing.clock import utcnow
+from clock import utcnow
 from integrations import secrets as token_secrets
 from models import AccountingConnection, Provider, db
 

@@ -152,8 +152,8 @@ PAST = {"void": "voided", "delete": "deleted"}
 
 
 def linked_payment(code: str, operation: str, invoice_id: str, payment_ids: list[str]) -> QboFault:
-    """Voiding or deleting an invoice that a payment settles: QBO refuses it (ledger_sync.md
-    §1.1, obs breeze#5180 for void); the code, the wording and the refusal of delete are
+    """Voiding or deleting an invoice that a payment settles: QBO refuses it
+    (observed in breeze#5180 for void); the code, the wording and the refusal of delete are
     [unverified] (the fake's choice: 6000, a business validation error)."""
     fault = business_error(
         f"Invoice {invoice_id} cannot be {PAST[operation]} because it is linked to a payment "

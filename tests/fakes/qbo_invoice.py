@@ -193,7 +193,7 @@ def _currency(ctx: Context, fields: dict, customer: dict) -> str:
 def void(invoice: dict[str, Any]) -> None:
     """Void in place (Id and number stay): "all amounts and quantities are zeroed and the
     string, Voided, is injected into Invoice.PrivateNote, prepended to existing text if present"
-    (ledger_sync.md §1.4; the separator before the existing text is [unverified])."""
+    (the separator before the existing text is [unverified])."""
     zero = Decimal("0")
     for line in invoice["Line"]:
         line["Amount"] = zero

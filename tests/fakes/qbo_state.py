@@ -1,7 +1,7 @@
 """State of the fake QuickBooks Online server: configuration, clock, tokens, realms, logs.
 
 Everything lives in memory behind one lock; ``FakeStore.reset()`` returns to the seeded state.
-Facts that ``accounting_apis.md`` marks [unverified] are knobs on ``QboConfig``.
+Facts Intuit's documentation leaves open ([unverified]) are knobs on ``QboConfig``.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class QboConfig:
     tax_rounding: str = "per_code"  # per_code: once per code/group | per_rate [unverified]
     country: str = ""  # CompanyInfo.Country; "" -> "US" (us) or "GB" (global)
     batch_sees_own_creates: bool = False  # batch queries see entities created earlier in it
-    # Void/delete of an invoice a payment settles (ledger_sync.md §1.1) [unverified code]
+    # Void/delete of an invoice a payment settles [unverified code]
     refuse_linked_void: bool = True  # False: allowed, as if QBO unlinked the payment
     linked_payment_code: str = "6000"
     default_max_results: int = 100

@@ -1,14 +1,14 @@
 """Voiding and deleting invoices in the fake QBO, and payments a user records in QuickBooks.
 
-API (accounting_apis.md §2.1, §2.7): ``POST …/invoice?operation=void`` and ``?operation=delete``
+API: ``POST …/invoice?operation=void`` and ``?operation=delete``
 with ``{"Id", "SyncToken"}``, or batch items ``operation: "delete"`` and ``operation: "update"``
 with ``optionsData: "void"``. Both need the current SyncToken (5010 otherwise). A voided invoice
 keeps its Id and number with every amount zeroed (``qbo_invoice.void``); a deleted one is gone:
 reads answer 610 and queries leave it out. An invoice a payment settles can be neither voided
 nor deleted (``QboConfig.refuse_linked_void``, fault ``qbo_faults.linked_payment``).
 
-Test control: ``apply_payment`` records a payment as QBO shows it on the invoice (ledger_sync.md
-§1.1, §1.4): ``Balance`` drops, ``LinkedTxn`` gains ``{"TxnId", "TxnType": "Payment"}``, and the
+Test control: ``apply_payment`` records a payment as QBO shows it on the invoice:
+``Balance`` drops, ``LinkedTxn`` gains ``{"TxnId", "TxnType": "Payment"}``, and the
 invoice's SyncToken and LastUpdatedTime move. The Payment itself is stored (``entities("Payment")``)
 but not served by the API.
 """
@@ -83,7 +83,7 @@ def delete_or_void(ctx: Context, entity: str, body: dict, operation: str) -> dic
         code = ctx.config.linked_payment_code
         raise qbo_faults.linked_payment(code, operation, existing["Id"], linked)
     if operation == "delete":
-        # The stub is Intuit's documented answer; ledger_sync.md shows it for Payment [3p mirror].
+        # The stub is Intuit's documented answer; the same shape for Payment [3p mirror].
         del ctx.realm.entities[entity][existing["Id"]]
         return {entity: {"status": "Deleted", "domain": "QBO", "Id": existing["Id"]}}
     qbo_invoice.void(existing)

@@ -1,4 +1,4 @@
-"""A fake QuickBooks Online server on loopback, faithful to ../shared/ref/accounting_apis.md.
+"""A fake QuickBooks Online server on loopback, faithful to Intuit's QuickBooks Online API.
 
 One origin serves Intuit's OAuth endpoints (authorize, token, revoke, discovery document), the
 Accounting API at ``/v3/company/{realmId}/...`` and test-control endpoints under ``/_fake/``.
@@ -24,16 +24,15 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
-import threading
 import time
 from typing import Any
 
 from flask import Flask, Response, g, request
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from tests.fakes import qbo_api, qbo_control, qbo_entities, qbo_oauth, qbo_void
 from tests.fakes.qbo_common import EXTENSION
 from tests.fakes.qbo_state import FakeStore, QboConfig
+from tests.serving import LOOPBACK, LoopbackServer
 
 DROP_KEY = "qbo_fake.drop"
 
@@ -123,56 +122,27 @@ class _DropResponses:
         return []
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-
-class FakeQuickBooks:
+class FakeQuickBooks(LoopbackServer):
     """The fake QBO as a loopback HTTP server in a daemon thread.
 
-    Keyword arguments set ``QboConfig`` fields (``client_id``, ``rate_limit_per_minute``...).
+    Keyword arguments set ``QboConfig`` fields (``client_id``, ``rate_limit_per_minute``...);
+    ``host``, ``port`` (0: any free one) and ``quiet`` are the server's.
     """
 
-    def __init__(self, config: QboConfig | None = None, **settings: Any) -> None:
+    def __init__(
+        self,
+        config: QboConfig | None = None,
+        *,
+        host: str = LOOPBACK,
+        port: int = 0,
+        quiet: bool = True,
+        **settings: Any,
+    ) -> None:
         config = config or QboConfig()
         config.update(settings)
         self.store = FakeStore(config)
         self.app = create_app(self.store)
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
-        self._host = "127.0.0.1"
-
-    def start(self, port: int = 0, host: str = "127.0.0.1", quiet: bool = True) -> FakeQuickBooks:
-        """Listen on ``host:port`` (0: any free port) and serve in a daemon thread."""
-        handler = _QuietHandler if quiet else WSGIRequestHandler
-        self._host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-        self._server = make_server(
-            host, port, _DropResponses(self.app), threaded=True, request_handler=handler
-        )
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and release the port."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeQuickBooks:
-        return self.start() if self._server is None else self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        """The origin, e.g. ``http://127.0.0.1:54321``."""
-        if self._server is None:
-            raise RuntimeError("the fake is not started")
-        return f"http://{self._host}:{self._server.server_port}"
+        super().__init__(_DropResponses(self.app), host, port, quiet)
 
     @property
     def api_base_url(self) -> str:
@@ -286,22 +256,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate-limit", type=int, default=QboConfig.rate_limit_per_minute)
     args = parser.parse_args(argv)
     fake = FakeQuickBooks(
+        host=args.host,
+        port=args.port,
+        quiet=False,
         client_id=args.client_id,
         client_secret=args.client_secret,
         realm_id=args.realm_id,
         rate_limit_per_minute=args.rate_limit,
     )
-    fake.start(port=args.port, host=args.host, quiet=False)
+    fake.start()
     print(f"Fake QuickBooks Online on {fake.url} (realmId {fake.realm_id})")
     for key, value in fake.settings().items():
         print(f"{key}={value}")
     print(f"# intuitlib AuthClient(environment=...): {fake.discovery_url}")
     print(f"# test control: {fake.url}/_fake/state, /_fake/reset, /_fake/config, /_fake/clock")
     sys.stdout.flush()
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        fake.stop()
+    fake.wait()
 
 
 if __name__ == "__main__":

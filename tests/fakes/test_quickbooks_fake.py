@@ -1,7 +1,7 @@
 """Conformance of the fake QuickBooks Online server, driven by independent clients.
 
 python-quickbooks + intuit-oauth (Intuit's own OAuth library) and Authlib talk to the fake as
-they would to Intuit; raw ``requests`` checks the exact wire shapes of accounting_apis.md.
+they would to Intuit; raw ``requests`` checks the exact wire shapes Intuit documents.
 
 How the official libraries are pointed at the fake, without patching anything:
 - intuitlib ``AuthClient(environment=<URL>)`` takes any URL as its discovery document; the fake

@@ -126,7 +126,7 @@ def _contact_id(sdk, name: str = "Acme Ltd") -> str:
 
 @needs_spec
 def test_spec_file_is_the_one_the_contract_read():
-    """The spec beside accounting_apis.md is byte-for-byte the one it documents."""
+    """The spec file is byte-for-byte the one the fake was written against."""
     assert xero_spec.sha256() == xero_spec.SPEC_SHA256
 
 

@@ -1,7 +1,7 @@
 """A fake Xero on loopback: OAuth 2.0, /connections and the Accounting API under one origin.
 
-Faithful to ../shared/ref/accounting_apis.md (§1.2, §3, §6) and xero_accounting.yaml, so the app,
-Authlib and the official xero-python SDK can all be pointed at it. In tests::
+Faithful to Xero's Accounting API (OAuth, invoices, contacts, limits) and xero_accounting.yaml,
+so the app, Authlib and the official xero-python SDK can all be pointed at it. In tests::
 
     with FakeXero(client_id="id", client_secret="secret") as fake:
         app.config.update(fake.env())
@@ -18,16 +18,15 @@ idempotency, dispatch), ``xero_contacts``/``xero_invoices``/``xero_lines``/``xer
 from __future__ import annotations
 
 import argparse
-import threading
 from typing import Any
 
 from flask import Flask
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.fakes import xero_api, xero_control, xero_oauth
 from tests.fakes.xero_control import API_PREFIX, DEFAULT_SCOPES
 from tests.fakes.xero_seed import DEFAULT_TENANT_ID, DEFAULT_TENANT_NAME
 from tests.fakes.xero_state import FakeXeroConfig, FakeXeroState
+from tests.serving import LOOPBACK, LoopbackServer
 
 __all__ = ["DEFAULT_SCOPES", "DEFAULT_TENANT_ID", "DEFAULT_TENANT_NAME", "FakeXero", "create_app"]
 
@@ -43,15 +42,7 @@ def create_app(state: FakeXeroState) -> Flask:
     return app
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """Werkzeug's handler without the per-request access log line."""
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        """Stay quiet: tests read the fake's own request log instead."""
-        pass
-
-
-class FakeXero:
+class FakeXero(LoopbackServer):
     """The fake as a real HTTP server on 127.0.0.1 (port 0 picks a free one).
 
     Keyword arguments set FakeXeroConfig fields (``client_id``, ``minute_limit``, ``new_app``...)
@@ -59,49 +50,17 @@ class FakeXero:
     need no HTTP round trip.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, **config: Any) -> None:
+    def __init__(self, host: str = LOOPBACK, port: int = 0, **config: Any) -> None:
         settings = FakeXeroConfig()
         settings.update(config)
         self.state = FakeXeroState(settings)
         self.app = create_app(self.state)
-        self.host, self.port = host, port
-        self._server = None
-        self._thread: threading.Thread | None = None
+        super().__init__(self.app, host, port)
 
     @property
     def config(self) -> FakeXeroConfig:
         """The live settings (changes apply to the next request; ``reset`` restores them)."""
         return self.state.config
-
-    def start(self) -> FakeXero:
-        """Listen and serve in a daemon thread."""
-        self._server = make_server(
-            self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler
-        )
-        self.port = self._server.server_port
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeXero:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        """The origin, e.g. ``http://127.0.0.1:50123``."""
-        return f"http://{self.host}:{self.port}"
 
     def env(self) -> dict[str, str]:
         """The app settings that point it here (client id and secret included)."""
@@ -192,10 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Fake Xero on {fake.url} (test controls under {fake.url}/_fake/)", flush=True)
     for key, value in fake.env().items():
         print(f"{key}={value}", flush=True)
-    try:
-        fake._thread.join()
-    except KeyboardInterrupt:
-        fake.stop()
+    fake.wait()
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ def render(
 
 
 def _payment(payment: dict) -> dict[str, Any]:
-    """The slim payment an invoice lists (ledger_sync.md §2.3)."""
+    """The slim payment an invoice lists."""
     return {**payment, "Date": ms_date(payment["Date"])}
 
 

@@ -1,5 +1,5 @@
-"""Payments a user records in the fake Xero, as the invoice then shows them (ledger_sync.md §2.1,
-§2.3): ``AmountPaid`` up, ``AmountDue`` down, ``Payments[]`` gains the payment, and the status
+"""Payments a user records in the fake Xero, as the invoice then shows them:
+``AmountPaid`` up, ``AmountDue`` down, ``Payments[]`` gains the payment, and the status
 becomes PAID with ``FullyPaidOnDate`` once nothing is due. A test control, not an API endpoint:
 the fake serves no ``/Payments``.
 

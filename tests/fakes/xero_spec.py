@@ -39,7 +39,7 @@ def available() -> bool:
 
 
 def sha256() -> str:
-    """The spec file's digest (accounting_apis.md records the one read)."""
+    """The spec file's digest (``SPEC_SHA256`` is the one the fake was written against)."""
     return hashlib.sha256(SPEC_PATH.read_bytes()).hexdigest()
 
 

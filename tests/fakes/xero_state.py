@@ -21,7 +21,7 @@ from tests.fakes.xero_seed import DEFAULT_TENANT_ID, DEFAULT_TENANT_NAME, new_te
 
 @dataclass
 class FakeXeroConfig:
-    """Every knob of the fake. Comments mark the facts accounting_apis.md leaves unverified."""
+    """Every knob of the fake. Comments mark the facts Xero's documentation leaves unverified."""
 
     client_id: str = "fake-xero-client"
     client_secret: str = "fake-xero-secret"

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from billing.clock import utcnow
+from clock import utcnow
 from models import AccountingConnection, Invoice, InvoiceExport, InvoiceStatus, Provider, db
 from tests.ledgers import (
     INVOICE_TOTAL,

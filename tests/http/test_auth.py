@@ -2,7 +2,7 @@
 
 import pytest
 
-from app import limiter
+from extensions import limiter
 from models import Role, User, db
 from tests.conftest import TEST_PASSWORD, log_in, make_user
 

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from blueprints.main import routes
+from billing import process_cache
 from models import Customer, Invoice, InvoiceBatch, InvoiceEvent, InvoiceStatus, db
 
 D, S, E, P, R = (
@@ -455,7 +455,7 @@ def test_the_batch_filtered_on_stays_in_the_form_when_older_than_the_choices(
 ):
     _batch("April run")
     db.session.commit()
-    monkeypatch.setattr(routes, "BATCH_CHOICES", 1)
+    monkeypatch.setattr(process_cache, "BATCH_CHOICES", 1)
     html = _page(admin_client, f"?batch={book['march']}")
     assert f'<option value="{book["march"]}" selected>March run</option>' in html
     assert "April run" not in html

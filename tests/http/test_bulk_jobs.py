@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from billing.clock import utcnow
 from billing.pdf import render_invoice_pdf
+from clock import utcnow
 from models import BulkJob, ExportState, Invoice, InvoiceExport, InvoiceStatus, Provider, Role, db
 from tests.conftest import log_in, make_user
 from tests.factories import make_customer, make_invoice

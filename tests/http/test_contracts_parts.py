@@ -8,7 +8,7 @@ import pytest
 from flask import Flask, url_for
 from sqlalchemy import select
 
-from billing.clock import today as local_today
+from clock import today as local_today
 from models import (
     BlockEntryKind,
     BlockLedgerEntry,

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from billing.clock import today
 from billing.invoice_edit import create_invoice
 from billing.settings import get_settings
+from clock import today
 from models import (
     ContractType,
     Invoice,

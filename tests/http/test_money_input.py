@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from billing.invoice_edit import MAX_QUANTITY as LINE_MAX
+from billing.numbers import MAX_QUANTITY
 from billing.settings import get_settings
 from models import (
     Contract,
@@ -217,10 +217,10 @@ def test_hostile_amounts_are_422_beside_the_field_and_save_nothing(
 
 
 QUANTITY_FIELDS = [
-    ("expense quantity", expense_form, "quantity", "below 100,000."),
+    ("expense quantity", expense_form, "quantity", "below 1,000,000."),
     ("invoice line quantity", invoice_line_form, "quantity", "below 1,000,000."),
-    ("contract quantity", contract_form(unit_price="100"), "quantity", "below 1,000,000,000."),
-    ("contract service quantity", contract_service_form, "quantity", "below 1,000,000,000."),
+    ("contract quantity", contract_form(unit_price="100"), "quantity", "below 1,000,000."),
+    ("contract service quantity", contract_service_form, "quantity", "below 1,000,000."),
 ]
 
 
@@ -242,7 +242,7 @@ def test_hostile_quantities_are_422_beside_the_field_and_save_nothing(
         if value == "9" * 27:
             assert beside.endswith(bound)
         assert form.saved() == before, value
-    assert Decimal(1_000_000) == LINE_MAX  # the bound the invoice line's message names
+    assert Decimal(1_000_000) == MAX_QUANTITY  # the one bound every message above names
 
 
 def _refuses_each(admin_client, form: Form, field: str, cases: dict[str, str]) -> None:

@@ -9,8 +9,8 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
-from app import limiter
 from billing.demo import seed_demo
+from extensions import limiter
 from models import InvoiceLine, LineKind, db
 from tests.conftest import TEST_PASSWORD, log_in
 from tests.factories import make_invoice

@@ -282,7 +282,7 @@ def test_csrf_token_from_the_page_header_lets_htmx_add_time(client, app_config):
 
 
 def test_work_date_defaults_to_today(admin_client):
-    from billing.clock import today as local_today
+    from clock import today as local_today
 
     ticket = make_ticket(make_contract(start_date=date(2020, 1, 1)))
     page = text(admin_client.get(f"/tickets/{ticket.id}"))

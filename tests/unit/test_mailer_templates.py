@@ -10,10 +10,10 @@ from billing.mailer import (
     check_recipients,
     fill_template,
     placeholder_values,
-    split_addresses,
 )
 from billing.pdf import payment_terms
 from billing.settings import DEFAULT_EMAIL_BODY, DEFAULT_EMAIL_SUBJECT, PLACEHOLDERS
+from billing.users import split_addresses
 from models import Invoice, Settings
 
 

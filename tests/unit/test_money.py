@@ -5,11 +5,10 @@ from decimal import Decimal
 import pytest
 
 from billing.errors import ValidationFailed
+from billing.locales import currency_for_country, locale_for_country
 from billing.money import (
-    currency_for_country,
     format_money,
     from_minor,
-    locale_for_country,
     parse_amount,
     quantize,
     to_minor,

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from billing.errors import ValidationFailed
-from billing.money import currency_for_country
+from billing.locales import currency_for_country
 from billing.settings import (
     DEFAULT_EMAIL_BODY,
     DEFAULT_EMAIL_SUBJECT,

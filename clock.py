@@ -1,4 +1,7 @@
-"""Time helpers: every stored timestamp is timezone-aware UTC."""
+"""Time helpers: every stored timestamp is timezone-aware UTC, and the billing day.
+
+Below ``models.py`` (which stamps rows with :func:`utcnow`), so it imports nothing of the app.
+"""
 
 from datetime import UTC, date, datetime
 
