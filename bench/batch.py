@@ -106,8 +106,8 @@ def _pg_clone(server_url: str, template_url: str, opened: list) -> str:
 
 def _run(url: str, action: str, memory: bool = False) -> tuple[float, int, int, int]:
     """One preview or save on a fresh copy: (seconds, statements, peak bytes, invoices)."""
-    from billing.batch_preview import BatchRequest, build_preview
-    from billing.batches import save_batch
+    from billing.batches.preview import BatchRequest, build_preview
+    from billing.batches.store import save_batch
     from models import db
 
     request = BatchRequest(date(2026, 10, 1), date(2026, 10, 31))

@@ -49,7 +49,7 @@ class Round:
 
 def prepare(url: str) -> tuple[int, int]:
     """The demo data, the bench user and September's batch; the draft invoice and line edited."""
-    from billing.demo import seed_demo
+    from demo.build import seed_demo
     from models import Invoice, InvoiceBatch, InvoiceLine, db
 
     migrate(url)

@@ -142,7 +142,7 @@ def _requests(provider, fake) -> list[dict]:
 
 
 def _one_export(provider, fake, connection, ids: list[int]):
-    from billing.export import export_invoices
+    from billing.ledgers.export import export_invoices
     from models import Invoice, db
 
     currencies = set(db.session.scalars(sa.select(Invoice.currency).where(Invoice.id.in_(ids))))

@@ -15,10 +15,10 @@ from bench import gen_text as text
 from bench.gen_contracts import build_contracts
 from bench.gen_db import insert_rows
 from bench.gen_model import RATES, TAXES, Catalog, Cust, Tax, at
-from billing import demo_data
-from billing.demo import month_start
-from billing.invoices import issuer_snapshot
+from billing.invoices.snapshot import issuer_snapshot
 from billing.settings import get_settings
+from demo import content as demo_data
+from demo.build import month_start
 from models import (
     Contract,
     ContractRate,

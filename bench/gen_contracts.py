@@ -1,7 +1,7 @@
 """Benchmark data: contracts of every type with their terms, rates, services and unit counts.
 
 Start and end dates fall on month boundaries, so no period is prorated and each monthly charge
-is the plain price that ``billing.rules`` would bill for it.
+is the plain price that ``billing.batches.rules`` would bill for it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from bench.gen_model import (
     convert,
     spread,
 )
-from billing.demo import month_start
+from demo.build import month_start
 from models import (
     BillingPeriod,
     Contract,

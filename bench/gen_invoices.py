@@ -18,8 +18,8 @@ from bench import gen_lines as gl
 from bench.gen_db import insert_rows
 from bench.gen_model import Catalog, Con, at, spread
 from bench.gen_work import Tick, is_block, months_of
-from billing.numbering import format_number
-from billing.periods import Period
+from billing.contracts.periods import Period
+from billing.invoices.numbering import format_number
 from models import (
     BlockEntryKind,
     BlockLedgerEntry,

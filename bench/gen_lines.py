@@ -1,8 +1,8 @@
-"""Benchmark data: invoice lines as the billing rules (billing/rules.py) would write them.
+"""Benchmark data: invoice lines as the billing rules (billing/batches/rules.py) would write them.
 
 A line is a tuple ``(kind, description, milli quantity, unit price, discount, amount, tax,
 contract id, ticket id, time entry id, expense id, product id)``; amounts are integer minor units
-rounded half-up once per line, exactly as ``billing.charges`` computes them.
+rounded half-up once per line, exactly as ``billing.batches.charges`` computes them.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from datetime import date
 from bench import gen_text as text
 from bench.gen_model import Catalog, Con, Tax, fx
 from bench.gen_work import Tick, billed_minutes, is_block, is_hourly
-from billing.lines import PERCENT_SCALE, format_minutes
+from billing.contracts.periods import Period
+from billing.invoices.lines import PERCENT_SCALE, format_minutes
 from billing.money import div_half_up
-from billing.periods import Period
 from models import ContractType, DetailLevel, LineKind
 
 SERVICE, TIME, TICKET = LineKind.SERVICE.value, LineKind.TIME.value, LineKind.TICKET.value
@@ -24,7 +24,7 @@ T = ContractType
 
 
 def milli_hours(minutes: int) -> int:
-    """Minutes as thousandths of an hour, rounded half-up (``billing.durations.hours``)."""
+    """Minutes as thousandths of an hour, rounded half-up (``billing.work.durations.hours``)."""
     return div_half_up(minutes * 1000, 60)
 
 
@@ -130,7 +130,7 @@ def ticket_lines(ticket: Tick, detail: DetailLevel, names: dict[int, str]) -> li
 
 
 def expense_lines(ticket: Tick) -> list[tuple]:
-    """Billable products and expenses, net of their discount (``billing.charges``)."""
+    """Billable products and expenses, net of their discount (``billing.batches.charges``)."""
     lines = []
     for (
         expense_id,

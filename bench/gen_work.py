@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from bench import gen_text as text
 from bench.gen_db import insert_rows
 from bench.gen_model import BLOCK_KINDS, HOURLY_KINDS, Catalog, Con, Tax, at, fx, spread
-from billing import demo_data
-from billing.demo import month_start
+from demo import content as demo_data
+from demo.build import month_start
 from models import ContractType, Expense, Ticket, TicketStatus, TimeEntry
 
 SUPPORT_MINUTES = [5, 10, 15, 15, 15, 20, 30, 30, 30, 45, 45, 60, 60, 75, 90, 120, 180]
@@ -147,7 +147,7 @@ def _expense(rng: random.Random, cat: Catalog, ticket: Tick, expense_id: int) ->
 
 
 def billed_minutes(minutes: int, con: Con) -> int:
-    """Minutes rounded up to the contract's increment (as billing.charges does)."""
+    """Minutes rounded up to the contract's increment (as billing.batches.charges does)."""
     step = con.terms["rounding_minutes"]
     return -(-minutes // step) * step if step else minutes
 

@@ -1,4 +1,5 @@
-"""PDF of a one-page invoice and of the 300-line one (``billing.pdf.render_invoice_pdf``)."""
+"""PDF of a one-page invoice and of the 300-line one
+(``billing.invoices.pdf.render_invoice_pdf``)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def _one_page_invoice() -> int:
 
 def pdf_times(url: str, big_invoice_id: int) -> dict[str, Stats]:
     """Seconds to render each PDF; the invoice is loaded afresh for every run."""
-    from billing.pdf import render_invoice_pdf
+    from billing.invoices.pdf import render_invoice_pdf
     from models import Invoice, db
 
     app = bench_app(url)

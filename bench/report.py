@@ -181,7 +181,7 @@ def mib(size: int) -> str:
 
 def pdf_section(times: dict) -> Section:
     """PDF rendering times."""
-    section = Section("PDF (billing.pdf.render_invoice_pdf)", ["Invoice", "median", "target",
+    section = Section("PDF (render_invoice_pdf)", ["Invoice", "median", "target",
                                                                 "result"])  # fmt: skip
     for label, stats in times.items():
         target = PDF_TARGETS[label]

@@ -23,7 +23,7 @@ from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from billing.accounting import connected_providers
+from billing.ledgers.connections import connected_providers
 from billing.settings import get_settings
 from models import (
     AccountingConnection,

@@ -10,12 +10,12 @@ from babel.numbers import format_decimal
 from flask import Flask, g
 
 from billing.catalog import percent_text, tax_label
-from billing.durations import format_duration
-from billing.export_text import ledger_amount_text
+from billing.ledgers.export_text import ledger_amount_text
 from billing.money import format_money
 from billing.process_cache import SettingsView, settings_view
 from billing.settings import company_locale
 from billing.wording import counted, noun, overdue_text
+from billing.work.durations import format_duration
 
 
 def current_settings() -> SettingsView:

@@ -4,17 +4,17 @@ from authlib.integrations.base_client.errors import OAuthError
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from billing.accounting import (
+from billing.errors import Conflict
+from billing.ledgers.connections import (
     access_token,
     connected_providers,
     connection_for,
     disconnect,
     store_connection,
 )
-from billing.errors import Conflict
-from billing.ledger_mapping import missing_mappings
-from billing.ledger_tax import detect_tax_model
-from billing.oauth_text import refusal_text
+from billing.ledgers.mapping import missing_mappings
+from billing.ledgers.oauth_text import refusal_text
+from billing.ledgers.tax import detect_tax_model
 from billing.settings import get_settings
 from blueprints.admin import bp
 from blueprints.forms import ActionForm

@@ -8,10 +8,10 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
 
-from billing.accounting import ReconnectNeeded, connection_for
-from billing.ledger_choices import LedgerChoices, ledger_choices
-from billing.ledger_mapping import MappingRow, mapping_rows, mappings_of, save_mappings
-from billing.ledger_tax import LABELS as TAX_MODEL_LABELS
+from billing.ledgers.choices import LedgerChoices, ledger_choices
+from billing.ledgers.connections import ReconnectNeeded, connection_for
+from billing.ledgers.mapping import MappingRow, mapping_rows, mappings_of, save_mappings
+from billing.ledgers.tax import LABELS as TAX_MODEL_LABELS
 from blueprints.admin import bp
 from integrations.ledger_errors import LedgerError
 from models import AccountingConnection, LedgerMapping, Provider, db

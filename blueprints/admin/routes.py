@@ -3,7 +3,7 @@
 from flask import render_template
 from sqlalchemy import func, select
 
-from billing.numbering import format_number
+from billing.invoices.numbering import format_number
 from billing.settings import default_currency, get_settings
 from blueprints.admin import bp
 from models import Product, Rate, Role, TaxRate, User, db

@@ -4,9 +4,9 @@ from datetime import date, timedelta
 
 from werkzeug.datastructures import MultiDict
 
-from billing.batch_preview import BatchRequest
+from billing.batches.preview import BatchRequest
+from billing.contracts.periods import month_of
 from billing.errors import ValidationFailed
-from billing.periods import month_of
 from blueprints.params import posted_ids
 from models import ContractType, DetailLevel
 

@@ -7,12 +7,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from billing.batch_preview import build_preview
-from billing.batch_save import save_and_export
-from billing.batches import deletion_refusal
+from billing.batches.period_order import month_label
+from billing.batches.preview import build_preview
+from billing.batches.save import save_and_export
+from billing.batches.store import deletion_refusal
 from billing.errors import BillingError, ValidationFailed
-from billing.ledger_withdraw import delete_batch_everywhere, deletion_question
-from billing.period_order import month_label
+from billing.ledgers.withdraw import delete_batch_everywhere, deletion_question
 from billing.wording import counted
 from blueprints.auth.access import admin_required
 from blueprints.batches import bp

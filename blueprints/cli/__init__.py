@@ -56,7 +56,7 @@ def set_password_command(email: str, password: str) -> None:
 @demo_cli.cli.command("seed-demo")
 def seed_demo_command() -> None:
     """Fill an empty database with a believable MSP's last three months."""
-    from billing.demo import seed_demo
+    from demo.build import seed_demo
 
     filled = [m.__tablename__ for m in DEMO_TABLES if db.session.scalar(select(func.count(m.id)))]
     if filled:
@@ -71,8 +71,8 @@ def seed_demo_command() -> None:
 @demo_cli.cli.command("bootstrap")
 def bootstrap_command() -> None:
     """On a new database: create an admin (printing its login) and seed the demo data."""
-    from billing.demo import seed_demo
     from billing.users import create_user
+    from demo.build import seed_demo
 
     if db.session.scalar(select(func.count(User.id))):
         click.echo("Existing database: nothing to set up. Log in with your account.")

@@ -4,8 +4,8 @@ import click
 from flask import Blueprint
 from sqlalchemy import func, select
 
-from billing.batch_preview import BatchRequest
-from billing.batch_save import save_and_export
+from billing.batches.preview import BatchRequest
+from billing.batches.save import save_and_export
 from billing.errors import BillingError
 from billing.money import format_money
 from billing.settings import company_locale, get_settings

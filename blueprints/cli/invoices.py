@@ -7,8 +7,8 @@ from flask import Blueprint
 from sqlalchemy import select
 
 from billing.errors import BillingError, ValidationFailed
-from billing.mailer import default_subject_body, send_invoice
-from billing.pdf import render_invoice_pdf
+from billing.invoices.mailer import default_subject_body, send_invoice
+from billing.invoices.pdf import render_invoice_pdf
 from billing.users import split_addresses
 from models import Invoice, db
 
@@ -76,7 +76,7 @@ def pdf_command(number: str, out: Path) -> None:
 @click.option("--to", "provider", required=True, type=click.Choice(["quickbooks", "xero"]))
 def export_command(number: str, provider: str) -> None:
     """Export an invoice to the connected ledger (again: its copy there is updated)."""
-    from billing.export import export_invoices
+    from billing.ledgers.export import export_invoices
     from models import Provider
 
     invoice = _invoice(number)

@@ -4,7 +4,7 @@ The bulk actions (``delivery``, ``export``) start a job and send the browser to 
 shows a progress bar. While the page is open, htmx asks for the next chunk as soon as the last
 one is shown (``hx-trigger="load"``); without JavaScript a Continue button posts the same request.
 Finished, the page shows the outcome: the zip to download, each invoice sent or not, the export's
-account. Only the user who began a job sees it (403 otherwise); see ``billing.bulk_jobs``.
+account. Only the user who began a job sees it (403 otherwise); see ``billing.invoices.bulk_jobs``.
 """
 
 from pathlib import Path
@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import abort, current_app, make_response, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
-from billing.bulk_jobs import export_messages, job_for, job_zip, run_chunk, start_job
+from billing.invoices.bulk_jobs import export_messages, job_for, job_zip, run_chunk, start_job
 from blueprints.invoices import bp
 from extensions import htmx
 from models import BulkJob

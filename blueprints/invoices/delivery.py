@@ -22,11 +22,11 @@ from sqlalchemy import select
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from billing.bulk_jobs import outcome_row
-from billing.delivery import pdf_zip, send_many
 from billing.errors import BillingError, ValidationFailed
-from billing.mailer import MAX_RECIPIENTS, default_subject_body, send_invoice
-from billing.pdf import pdf_filename, render_invoice_pdf
+from billing.invoices.bulk_jobs import outcome_row
+from billing.invoices.delivery import pdf_zip, send_many
+from billing.invoices.mailer import MAX_RECIPIENTS, default_subject_body, send_invoice
+from billing.invoices.pdf import pdf_filename, render_invoice_pdf
 from billing.users import split_addresses
 from blueprints.auth.access import admin_required
 from blueprints.forms import show_error

@@ -3,15 +3,15 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from billing.accounting import connected_providers
 from billing.errors import BillingError
-from billing.export import (
+from billing.ledgers.connections import connected_providers
+from billing.ledgers.export import (
     export_invoices,
     forget_ledger_copy,
     invoices_for_export,
     outcome_messages,
 )
-from billing.ledger_withdraw import delete_draft_everywhere
+from billing.ledgers.withdraw import delete_draft_everywhere
 from blueprints.auth.access import admin_required
 from blueprints.invoices import bp
 from blueprints.invoices.bulk_jobs import chunk_size, start

@@ -1,7 +1,7 @@
 """The forms of the invoice pages. Field names match the ``field`` of the ``billing`` errors.
 
 The forms only carry text and choices; every rule (required, ranges, amounts) is checked by
-``billing.invoice_edit``, whose errors :func:`blueprints.forms.show_error` puts beside the field.
+``billing.invoices.edit``, whose errors :func:`blueprints.forms.show_error` puts beside the field.
 """
 
 from typing import Any
@@ -12,7 +12,7 @@ from wtforms import DateField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from billing.catalog import tax_label
-from billing.invoice_edit import LineInput
+from billing.invoices.edit import LineInput
 from billing.money import amount_text
 from billing.numbers import number_text
 from blueprints.forms import IdSelectField, strip
@@ -68,7 +68,7 @@ class LineForm(FlaskForm):
         self.discount.label.text = f"Discount ({currency})"
 
     def line_input(self) -> LineInput:
-        """What was typed, for ``billing.invoice_edit``."""
+        """What was typed, for ``billing.invoices.edit``."""
         return LineInput(
             description=self.description.data or "",
             quantity=self.quantity.data or "",

@@ -10,8 +10,8 @@ also swaps the totals and the audit trail out of band. Admins only (403); Drafts
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from billing.invoice_edit import add_line, delete_line, update_line
-from billing.status import ensure_editable, is_editable
+from billing.invoices.edit import add_line, delete_line, update_line
+from billing.invoices.status import ensure_editable, is_editable
 from blueprints.auth.access import admin_required
 from blueprints.invoices import bp
 from blueprints.invoices.forms import line_form, line_options, line_values, product_values

@@ -17,12 +17,12 @@ from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from billing.blocks import BLOCK_TYPES
+from billing.contracts.blocks import BLOCK_TYPES
 from billing.errors import ValidationFailed
-from billing.invoice_edit import create_invoice, set_status_by_hand, update_header
-from billing.invoice_parts import contract_parts
-from billing.invoices import tax_summary
-from billing.status import allowed, ensure_editable, is_editable
+from billing.invoices.edit import create_invoice, set_status_by_hand, update_header
+from billing.invoices.parts import contract_parts
+from billing.invoices.snapshot import tax_summary
+from billing.invoices.status import allowed, ensure_editable, is_editable
 from blueprints.auth.access import admin_required
 from blueprints.forms import ActionForm
 from blueprints.invoices import bp

@@ -18,9 +18,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from billing.errors import Conflict
+from billing.invoices.status import change_status
 from billing.process_cache import filter_choices, offered_batches
 from billing.settings import company_locale
-from billing.status import change_status
 from billing.wording import counted, noun
 from blueprints.auth.access import admin_required
 from blueprints.main import bp

@@ -1,7 +1,7 @@
 """Forms of the contract pages. Field names match the ``field`` of the ``billing`` errors.
 
 Only syntax (dates, lengths) is checked here; the rules of each type live in
-``billing.contracts``, so choices are not validated by WTForms either: the rules say what is
+``billing.contracts.store``, so choices are not validated by WTForms either: the rules say what is
 wrong with a choice in words that fit it ("On demand is only for hourly contracts").
 """
 
@@ -13,7 +13,7 @@ from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringFi
 from wtforms.validators import Length, Optional
 
 from billing.catalog import tax_label
-from billing.contract_terms import PERIODS, ROUNDING_MINUTES, ContractInput
+from billing.contracts.terms import PERIODS, ROUNDING_MINUTES, ContractInput
 from billing.errors import BillingError
 from billing.money import format_money
 from blueprints.forms import IdSelectField, show_error, strip
@@ -92,7 +92,7 @@ class ContractForm(FlaskForm):
             return ContractType.RETAINER
 
     def to_input(self) -> ContractInput:
-        """What the form holds, for ``billing.contracts.save_contract`` (text never None)."""
+        """What the form holds, for ``billing.contracts.store.save_contract`` (text never None)."""
         return ContractInput(
             **{name: _value(self[name]) for name in ContractInput.__dataclass_fields__}
         )

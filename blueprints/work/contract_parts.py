@@ -13,8 +13,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from billing.blocks import BLOCK_TYPES, load_block_balance
-from billing.contract_parts import (
+from billing.contracts.blocks import BLOCK_TYPES, load_block_balance
+from billing.contracts.parts import (
     add_rate,
     add_unit_count,
     current_count,
@@ -27,7 +27,7 @@ from billing.contract_parts import (
     remove_unit_count,
     save_service,
 )
-from billing.contracts import contract_notices
+from billing.contracts.store import contract_notices
 from billing.errors import BillingError, Conflict, ValidationFailed
 from billing.money import amount_text
 from billing.numbers import number_text

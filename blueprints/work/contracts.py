@@ -13,8 +13,8 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from billing.contract_terms import NEEDS_PRIMARY_RATE, hours_text, type_fields
-from billing.contracts import contract_notices, contract_query, has_history, save_contract
+from billing.contracts.store import contract_notices, contract_query, has_history, save_contract
+from billing.contracts.terms import NEEDS_PRIMARY_RATE, hours_text, type_fields
 from billing.errors import Conflict
 from billing.money import amount_text
 from billing.numbers import number_text

@@ -6,7 +6,9 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from billing.customers import (
+from billing.errors import ValidationFailed
+from billing.settings import check_currency, currency_choices, default_currency
+from billing.work.customers import (
     GROUPINGS,
     MAX_NAME,
     STATUSES,
@@ -21,8 +23,6 @@ from billing.customers import (
     save_customer,
     unbilled_totals_by_customer,
 )
-from billing.errors import ValidationFailed
-from billing.settings import check_currency, currency_choices, default_currency
 from blueprints.auth.access import admin_required
 from blueprints.forms import rule, strip
 from blueprints.params import QueryArgs
@@ -43,7 +43,7 @@ FIELDS = (
 class CustomerForm(FlaskForm):
     """The customer form; ``customer`` is the one being edited (None for a new one).
 
-    Field names match the ``field`` of the errors :mod:`billing.customers` raises.
+    Field names match the ``field`` of the errors :mod:`billing.work.customers` raises.
     """
 
     name = StringField(

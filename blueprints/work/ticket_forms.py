@@ -7,11 +7,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectChoice, StringField, TextAreaField
 
-from billing.durations import format_duration
 from billing.money import amount_text
 from billing.numbers import number_text
-from billing.tickets import work_options
-from billing.work_items import catalog_price, primary_rate_id
+from billing.work.durations import format_duration
+from billing.work.items import catalog_price, primary_rate_id
+from billing.work.tickets import work_options
 from blueprints.forms import IdSelectField, strip
 from blueprints.templating import money
 from clock import today as local_today

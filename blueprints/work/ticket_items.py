@@ -18,8 +18,7 @@ from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 
 from billing.money import amount_text
-from billing.tickets import check_not_billed
-from billing.work_items import (
+from billing.work.items import (
     catalog_price,
     check_owner,
     delete_expense,
@@ -28,6 +27,7 @@ from billing.work_items import (
     save_expense,
     save_time_entry,
 )
+from billing.work.tickets import check_not_billed
 from blueprints.saving import saving
 from blueprints.work import bp
 from blueprints.work.ticket_forms import ExpenseForm, TimeEntryForm, work_form

@@ -5,8 +5,8 @@ from datetime import date
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
+from billing.batches.ticket_resolution import set_resolved_date
 from billing.errors import ValidationFailed
-from billing.ticket_resolution import set_resolved_date
 from blueprints.auth.access import admin_required
 from blueprints.work import bp
 from blueprints.work.tickets import get_ticket_or_404, ticket_page

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
-from billing.tickets import (
+from billing.work.tickets import (
     ACTIONS,
     active_contracts,
     change_status,
@@ -21,7 +21,7 @@ from billing.tickets import (
     ticket_query,
     work_options,
 )
-from billing.work_totals import totals_by_ticket
+from billing.work.totals import totals_by_ticket
 from blueprints.forms import ActionForm
 from blueprints.params import QueryArgs, query_id
 from blueprints.saving import saving
@@ -38,7 +38,7 @@ TICKET_FIELDS = ("customer_id", "contract_id", "title", "description")
 
 
 def get_ticket_or_404(ticket_id: int, *, for_update: bool = False) -> Ticket:
-    """The ticket and all its page shows (see ``billing.tickets.load_ticket``).
+    """The ticket and all its page shows (see ``billing.work.tickets.load_ticket``).
 
     :raise 404: no such ticket.
     """

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from app import create_app
-from billing.demo import seed_demo
+from demo.build import seed_demo
 from models import Role, db
 from tests.conftest import STRICT
 from tests.factories import TEST_PASSWORD, make_user

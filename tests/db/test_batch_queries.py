@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from bench.month import build_month
-from billing.batch_preview import BatchRequest
-from billing.batches import save_batch
+from billing.batches.preview import BatchRequest
+from billing.batches.store import save_batch
 from models import Ticket, db
 
 TODAY = date(2026, 11, 25)

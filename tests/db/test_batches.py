@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from billing.batch_preview import BatchRequest, build_preview
-from billing.batches import delete_batch, save_batch
+from billing.batches.preview import BatchRequest, build_preview
+from billing.batches.store import delete_batch, save_batch
 from billing.errors import Conflict, ValidationFailed
 from billing.settings import get_settings
 from models import (

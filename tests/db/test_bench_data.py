@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from bench.generate import DatabaseNotEmpty, generate
-from billing.invoices import tax_summary
-from billing.numbering import take_numbers
+from billing.invoices.numbering import take_numbers
+from billing.invoices.snapshot import tax_summary
 from models import (
     Contract,
     ContractType,

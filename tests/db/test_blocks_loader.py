@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from billing.blocks import load_block_balance
+from billing.contracts.blocks import load_block_balance
 from models import (
     BillingPeriod,
     BlockEntryKind,

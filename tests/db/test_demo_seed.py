@@ -6,8 +6,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from billing.demo import month_start, seed_demo
 from clock import utcnow
+from demo.build import month_start, seed_demo
 from models import (
     BillingPeriod,
     BlockEntryKind,

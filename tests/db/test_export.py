@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from billing.errors import ValidationFailed
-from billing.export import export_invoices
+from billing.ledgers.export import export_invoices
 from models import ExportState, InvoiceStatus, LedgerMapping, Provider, db
 from tests.ledgers import (
     INVOICE_TOTAL,

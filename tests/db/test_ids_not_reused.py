@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
-from billing.batch_preview import BatchRequest
-from billing.batches import delete_batch, save_batch
+from billing.batches.preview import BatchRequest
+from billing.batches.store import delete_batch, save_batch
 from models import ContractType, Invoice, InvoiceBatch, InvoiceLine, TicketStatus, db
 from tests.conftest import _test_config
 from tests.factories import make_contract, make_customer, make_ticket, make_time_entry

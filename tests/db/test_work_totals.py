@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from billing.work_totals import WorkTotals, sum_totals, totals_by_ticket
+from billing.work.totals import WorkTotals, sum_totals, totals_by_ticket
 from models import (
     BillingPeriod,
     Contract,

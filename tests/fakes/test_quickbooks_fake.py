@@ -309,7 +309,8 @@ def test_authlib_code_flow_refresh_rotation_and_revoke(fake):
     assert form_revoke.status_code == 400  # Intuit documents a JSON body only
 
     # Authlib's revoke_token() always form-encodes its body, so the JSON revocation goes
-    # through the same session as a plain POST (as billing/accounting.py does with requests).
+    # through the same session as a plain POST (as billing.ledgers.connections does with
+    # requests).
     response = authlib_session().post(
         urls["QUICKBOOKS_REVOKE_URL"],
         json={"token": refreshed["refresh_token"]},

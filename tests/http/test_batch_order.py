@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 import pytest
 import sqlalchemy as sa
 
-from billing.blocks import load_block_balance
+from billing.contracts.blocks import load_block_balance
 from models import (
     BillingPeriod,
     BlockEntryKind,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from billing.pdf import render_invoice_pdf
+from billing.invoices.pdf import render_invoice_pdf
 from clock import utcnow
 from models import BulkJob, ExportState, Invoice, InvoiceExport, InvoiceStatus, Provider, Role, db
 from tests.conftest import log_in, make_user

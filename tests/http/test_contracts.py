@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from billing.contract_terms import CLEARED_TERMS, TYPE_FIELDS
+from billing.contracts.terms import CLEARED_TERMS, TYPE_FIELDS
 from models import (
     BillingPeriod,
     Contract,

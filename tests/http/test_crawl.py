@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from billing.demo import seed_demo
+from demo.build import seed_demo
 from models import ContractService, ContractUnitCount, Expense, db
 from tests.crawl import Crawl
 

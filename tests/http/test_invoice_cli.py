@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from billing.pdf import render_invoice_pdf
+from billing.invoices.pdf import render_invoice_pdf
 from models import Invoice, InvoiceEvent, InvoiceStatus, db
 from tests.http.test_invoice_email import attachment, running_smtp_server
 from tests.http.test_invoice_pdf import make_invoice

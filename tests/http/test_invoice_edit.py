@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from billing.invoice_edit import create_invoice
+from billing.invoices.edit import create_invoice
 from billing.settings import get_settings
 from clock import today
 from models import (

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from PIL import Image
 
 from billing.audit import record_event
-from billing.invoice_edit import create_invoice
-from billing.invoices import recompute_totals
+from billing.invoices.edit import create_invoice
+from billing.invoices.snapshot import recompute_totals
 from billing.settings import get_settings
 from models import (
     BlockEntryKind,

@@ -9,9 +9,9 @@ import pypdf
 import pytest
 from PIL import Image
 
-from billing.invoices import issuer_snapshot, recompute_totals
+from billing.invoices.pdf import render_invoice_pdf
+from billing.invoices.snapshot import issuer_snapshot, recompute_totals
 from billing.money import format_money
-from billing.pdf import render_invoice_pdf
 from billing.settings import company_locale, get_settings
 from models import Invoice, InvoiceLine, InvoiceStatus, LineKind, db
 from tests.factories import make_customer, make_tax_rate
@@ -236,7 +236,7 @@ def test_bulk_pdf_refuses_a_bad_selection(admin_client, app, ids, status):
 
 
 def test_without_dejavu_the_pdf_falls_back_to_helvetica(app, monkeypatch, tmp_path):
-    monkeypatch.setattr("billing.pdf.DEJAVU_DIR", tmp_path / "no-fonts")
+    monkeypatch.setattr("billing.invoices.pdf.DEJAVU_DIR", tmp_path / "no-fonts")
     customer = make_customer(name="Dupont SARL", currency="EUR")
     data = render_invoice_pdf(make_invoice(customer=customer))
     assert "€" in pdf_pages(data)[0]

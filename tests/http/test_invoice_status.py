@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from billing.invoice_edit import create_invoice
+from billing.invoices.edit import create_invoice
 from models import Invoice, InvoiceEvent, InvoiceStatus, db
 from tests.factories import make_customer
 

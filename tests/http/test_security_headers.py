@@ -9,7 +9,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
-from billing.demo import seed_demo
+from demo.build import seed_demo
 from extensions import limiter
 from models import InvoiceLine, LineKind, db
 from tests.conftest import TEST_PASSWORD, log_in

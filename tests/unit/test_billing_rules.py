@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from billing.charges import BlockState, ContractWork
-from billing.lines import totals
-from billing.periods import Period, month_of
-from billing.rules import bill_contract
+from billing.batches.charges import BlockState, ContractWork
+from billing.batches.rules import bill_contract
+from billing.contracts.periods import Period, month_of
+from billing.invoices.lines import totals
 from models import (
     BillingPeriod,
     Contract,

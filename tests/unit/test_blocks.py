@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from billing.blocks import BlockTerms, Movement, TimeUse, block_balance, use_amount
+from billing.contracts.blocks import BlockTerms, Movement, TimeUse, block_balance, use_amount
 from models import BlockEntryKind as K
 
 JAN, FEB, MAR, APR = (date(2026, m, 1) for m in (1, 2, 3, 4))

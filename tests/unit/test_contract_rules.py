@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from billing.contract_parts import current_count, line_amount_minor
-from billing.contract_terms import (
+from billing.contracts.parts import current_count, line_amount_minor
+from billing.contracts.terms import (
     CLEARED_TERMS,
     ContractInput,
     InvalidContract,

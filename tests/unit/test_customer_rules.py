@@ -2,8 +2,8 @@
 
 import pytest
 
-from billing.customers import MAX_EMAILS, parse_billing_emails
 from billing.errors import ValidationFailed
+from billing.work.customers import MAX_EMAILS, parse_billing_emails
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,9 @@
 
 import pytest
 
-from billing.durations import format_duration, parse_duration
 from billing.errors import ValidationFailed
-from billing.lines import format_minutes
+from billing.invoices.lines import format_minutes
+from billing.work.durations import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The rules of billing.invoice_edit: quantities, amounts, tax snapshots, limits, statuses."""
+"""The rules of billing.invoices.edit: quantities, amounts, tax snapshots, limits, statuses."""
 
 from datetime import date
 from decimal import Decimal
@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from billing.errors import Conflict, ValidationFailed
-from billing.invoice_edit import (
+from billing.invoices.edit import (
     MAX_MINOR,
     LineInput,
     add_line,

@@ -5,13 +5,13 @@ from datetime import date
 import pytest
 
 from billing.errors import ValidationFailed
-from billing.mailer import (
+from billing.invoices.mailer import (
     MAX_RECIPIENTS,
     check_recipients,
     fill_template,
     placeholder_values,
 )
-from billing.pdf import payment_terms
+from billing.invoices.pdf import payment_terms
 from billing.settings import DEFAULT_EMAIL_BODY, DEFAULT_EMAIL_SUBJECT, PLACEHOLDERS
 from billing.users import split_addresses
 from models import Invoice, Settings

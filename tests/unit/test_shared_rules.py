@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from billing.blocks import BLOCK_TYPES
-from billing.durations import hours
+from billing.contracts.blocks import BLOCK_TYPES
 from billing.errors import ValidationFailed
 from billing.numbers import MAX_QUANTITY, parse_quantity
 from billing.users import check_addresses, split_addresses
+from billing.work.durations import hours
 from models import OVERDUE_STATUSES, SETTLED_STATUSES, ContractType, InvoiceStatus
 
 

@@ -5,7 +5,7 @@ from itertools import product
 import pytest
 
 from billing.errors import Conflict
-from billing.status import TRANSITIONS, change_status, ensure_editable
+from billing.invoices.status import TRANSITIONS, change_status, ensure_editable
 from models import Invoice, InvoiceStatus
 
 S = InvoiceStatus

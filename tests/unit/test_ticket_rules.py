@@ -6,8 +6,7 @@ from decimal import Decimal
 import pytest
 
 from billing.errors import Conflict, ValidationFailed
-from billing.tickets import TRANSITIONS, change_status, next_statuses, save_ticket
-from billing.work_items import (
+from billing.work.items import (
     delete_expense,
     delete_time_entry,
     expense_amount_minor,
@@ -16,7 +15,8 @@ from billing.work_items import (
     save_expense,
     save_time_entry,
 )
-from billing.work_totals import totals_by_ticket
+from billing.work.tickets import TRANSITIONS, change_status, next_statuses, save_ticket
+from billing.work.totals import totals_by_ticket
 from models import ContractType, InvoiceBatch, Role, Ticket, TicketStatus, db
 from tests.factories import (
     make_contract,

@@ -1,0 +1,196 @@
+"""The invoice PDF: a pure function of the invoice (and the current logo) over a dedicated template.
+
+xhtml2pdf renders ``templates/invoices/pdf.html`` in one layout pass; the footer with its "Page X
+of Y" is stamped on afterwards (``pdf_footer``). Rendering is deterministic: the same
+invoice gives the same bytes, so an email's attachment is the download, byte for byte.
+"""
+
+import base64
+import logging
+import re
+from collections.abc import Callable
+from datetime import date
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from flask import render_template
+from PIL import Image
+from reportlab import rl_config
+from xhtml2pdf import pisa
+from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+from billing.catalog import percent_text, tax_label
+from billing.errors import BillingError
+from billing.invoices.parts import contract_parts
+from billing.invoices.pdf_footer import stamp_footer
+from billing.invoices.snapshot import tax_summary
+from billing.money import format_money
+from billing.settings import company_locale, get_settings
+from billing.wording import counted
+from models import Invoice, Settings
+
+log = logging.getLogger(__name__)
+
+# The Debian package fonts-dejavu-core. Helvetica (WinAnsi) lacks some currency signs (₹, ₺)
+# and the narrow no-break space Babel puts in French amounts; DejaVu Sans has them.
+DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
+LOGO_BOX = (600, 200)  # pixels: sharp at the size shown, small in every attachment
+UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]")
+LETTER_COUNTRIES = frozenset({"US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "CR", "PA", "PR"})
+
+# Without a fixed timestamp every PDF differs from the last in its dates and /ID. One setting
+# for the process: nothing else here makes PDFs with ReportLab.
+rl_config.invariant = 1
+
+
+class PdfFailed(BillingError):
+    """xhtml2pdf reported errors: the PDF would be incomplete, so none is given."""
+
+    status_code = 500
+
+
+class PdfLine(NamedTuple):
+    """One invoice line as printed: every figure already formatted."""
+
+    description: str
+    quantity: str
+    unit_price: str
+    discount: str
+    tax: str
+    amount: str
+    heading: str = ""  # a contract's title (its period) above its lines, figures empty
+
+
+def pdf_filename(invoice: Invoice) -> str:
+    """``INV-0007.pdf``: the number, with "-" for anything but letters, digits, ".", "_", "-"
+    (a "/" is allowed in prefixes), so the name is safe in a header, a zip and a folder."""
+    return f"{UNSAFE_IN_NAME.sub('-', invoice.number)}.pdf"
+
+
+def render_invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice as a PDF document (needs an app context, not a request).
+
+    :raise PdfFailed: xhtml2pdf reported an error.
+    """
+    context = pdf_context(invoice, get_settings())
+    html = render_template("invoices/pdf.html", **context)
+    out = BytesIO()
+    status = pisa.CreatePDF(html, dest=out, resource_policy=_policy(), encoding="utf-8")
+    if status.err:
+        raise PdfFailed(f"The PDF of invoice {invoice.number} could not be made ({status.err}).")
+    footer = f"{context['issuer'].get('company_name') or ''} · Invoice {invoice.number}"
+    font = context["font"]
+    return stamp_footer(out.getvalue(), footer, font["regular"] if font else None)
+
+
+def pdf_context(invoice: Invoice, settings: Settings) -> dict[str, Any]:
+    """What ``invoices/pdf.html`` shows: the invoice, its issuer snapshot, lines, totals, logo."""
+    issuer = invoice.issuer or {}
+    locale = company_locale(settings)  # parsed once: per amount it would dominate the render
+
+    def money(minor: int) -> str:
+        return format_money(minor, invoice.currency, locale)
+
+    def day(value: date | None) -> str:
+        return format_date(value, format="medium", locale=locale) if value else ""
+
+    country = (issuer.get("country") or settings.country or "").upper()
+    return {
+        "invoice": invoice,
+        "issuer": issuer,
+        "lines": _pdf_lines(invoice, money, locale),
+        "has_discount": any(line.discount_minor for line in invoice.lines),
+        "totals": tax_summary(invoice),
+        "money": money,
+        "day": day,
+        "tax_label": tax_label,
+        "logo": _logo_uri(settings),
+        "font": _font(),
+        "page_size": "letter" if country in LETTER_COUNTRIES else "a4",
+        "terms": payment_terms(invoice.issue_date, invoice.due_date, locale),
+    }
+
+
+def payment_terms(issue_date: date, due_date: date, locale: Locale | str = "en_US") -> str:
+    """``Payment due within 30 days, by Nov 14, 2026.``, from the invoice's own dates.
+
+    The days are counted between the dates rather than read from the settings, so that a due
+    date edited on a Draft is stated truthfully.
+    """
+    days = (due_date - issue_date).days
+    by = format_date(due_date, format="medium", locale=locale)
+    if days <= 0:
+        return f"Payment due on receipt, by {by}."
+    return f"Payment due within {counted(days, 'day')}, by {by}."
+
+
+def _pdf_lines(invoice: Invoice, money: Callable[[int], str], locale: Locale) -> list[PdfLine]:
+    """The printed lines; an invoice for several contracts gets a heading before each one's."""
+    parts = contract_parts(invoice)
+    if not parts:
+        return [_pdf_line(line, money, locale) for line in invoice.lines]
+    rows = []
+    for part in parts:
+        rows.append(PdfLine("", "", "", "", "", "", heading=part.title))
+        rows += [_pdf_line(line, money, locale) for line in part.lines]
+    return rows
+
+
+def _pdf_line(line: Any, money: Callable[[int], str], locale: Locale) -> PdfLine:
+    return PdfLine(
+        line.description,
+        format_decimal(line.quantity, format="#,##0.###", locale=locale),
+        money(line.unit_price_minor),
+        money(line.discount_minor) if line.discount_minor else "",
+        f"{percent_text(line.tax_percent)}%" if line.tax_percent else "",
+        money(line.amount_minor),
+    )
+
+
+def _logo_uri(settings: Settings) -> str | None:
+    # The current logo, not a snapshot: the invoice's snapshot holds text only.
+    if not settings.logo or not settings.logo_mimetype:
+        return None
+    return _logo_data_uri(settings.logo, settings.logo_mimetype)
+
+
+@lru_cache(maxsize=4)
+def _logo_data_uri(data: bytes, mimetype: str) -> str | None:
+    # Shrunk to what the PDF shows (48 pt high), so a 1 MB upload does not ride along in every
+    # attachment; PNG and JPEG that fit already go in as uploaded.
+    try:
+        with Image.open(BytesIO(data)) as image:
+            fits = image.width <= LOGO_BOX[0] and image.height <= LOGO_BOX[1]
+            if fits and mimetype in ("image/png", "image/jpeg"):
+                payload = data
+            else:
+                image.thumbnail(LOGO_BOX)
+                if image.mode not in ("RGB", "RGBA", "L", "LA"):
+                    image = image.convert("RGBA")
+                out = BytesIO()
+                image.save(out, "PNG")
+                payload, mimetype = out.getvalue(), "image/png"
+    except Exception:  # Pillow raises many kinds; an unreadable logo is left out, never fatal
+        log.warning("The company logo cannot be read; the PDF is made without it.")
+        return None
+    return f"data:{mimetype};base64,{base64.b64encode(payload).decode('ascii')}"
+
+
+def _font() -> dict[str, str] | None:
+    regular, bold = DEJAVU_DIR / "DejaVuSans.ttf", DEJAVU_DIR / "DejaVuSans-Bold.ttf"
+    if not (regular.is_file() and bold.is_file()):
+        return None
+    return {"family": "Invoice Sans", "regular": str(regular), "bold": str(bold)}
+
+
+def _policy() -> ResourceAccessPolicy:
+    # The document holds customer text: whatever it names, fetch nothing from the network
+    # and read no file outside the font directory.
+    return ResourceAccessPolicy.server(
+        base_dir=None, extra_roots=(DEJAVU_DIR,), allow_remote=False, max_render_seconds=120
+    )
