@@ -35,3 +35,9 @@ class NotYours(BillingError):
     technician's time entry)."""
 
     status_code = 403
+
+
+class NotFound(BillingError):
+    """The record asked for does not exist (or no longer does)."""
+
+    status_code = 404

@@ -9,7 +9,8 @@ from wtforms import IntegerField, SelectField
 from wtforms.validators import ValidationError
 
 from billing.errors import BillingError, ValidationFailed
-from blueprints.params import parse_id, shown
+from billing.ids import parse_id
+from billing.wording import shown
 
 
 class ActionForm(FlaskForm):
@@ -28,7 +29,7 @@ def show_error(form: FlaskForm, error: BillingError) -> None:
 
 def optional_id(value: Any) -> int | None:
     """A select's value as a row id: "" (none chosen) -> None, else an id in the id columns'
-    range (``blueprints.params.parse_id``).
+    range (``billing.ids.parse_id``).
 
     :raise ValueError: anything else, in words fit to show beside the field.
     """

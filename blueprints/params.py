@@ -1,11 +1,9 @@
 """Ids and page numbers read from a request: in the URL, the query string or a posted form.
 
-Every id column is a plain INTEGER: PostgreSQL's stops at 2,147,483,647 (SQLite's at 2**63 - 1),
-and a larger value reaching a query fails in the driver, a 500. So an id is read here, once:
-ASCII digits only (``str.isdigit`` is true for "²", which ``int`` refuses, and ``int`` reads
-"٣" as 3), from 1 to :data:`MAX_ID`. A path id out of range matches no route (404); a query
-string value that is not an id is ignored and said so on the page (:class:`Ignored`); posted
-ids are refused with a message (422): see also ``blueprints.forms.IdSelectField``.
+Each is read by ``billing.ids`` (ASCII digits, 1 to ``MAX_ID``). A path id out of range matches
+no route (404); a query string value that is not an id is ignored and said so on the page
+(``billing.wording.Ignored``); posted ids are refused with a message (422): see also
+``blueprints.forms.IdSelectField``.
 """
 
 from collections.abc import Iterable
@@ -15,42 +13,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 from billing.errors import ValidationFailed
-
-MAX_ID = 2**31 - 1  # PostgreSQL's int4, the narrowest id column we run on
-MAX_PAGE = 100_000
-SHOWN_CHARS = 40  # of a refused value, quoted back to the user
-
-
-def parse_id(raw: Any) -> int | None:
-    """``raw`` (text) as a row id, or None: ASCII digits, no sign or space, 1 to MAX_ID."""
-    return _bounded(raw, MAX_ID)
-
-
-def parse_page(raw: Any) -> int | None:
-    """``raw`` (text) as a page number, or None: ASCII digits, 1 to MAX_PAGE."""
-    return _bounded(raw, MAX_PAGE)
-
-
-def _bounded(raw: Any, highest: int) -> int | None:
-    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit():
-        return None
-    if len(raw) > len(str(highest)):  # before int(): thousands of digits are slow to convert
-        return None
-    value = int(raw)
-    return value if 1 <= value <= highest else None
-
-
-def shown(raw: str) -> str:
-    """A value the user sent, fit to quote back: at most SHOWN_CHARS, control characters
-    replaced (the template escapes the rest)."""
-    text = "".join(c if c.isprintable() else "\ufffd" for c in raw[: SHOWN_CHARS + 1])
-    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
-
-
-def one_of(values: Iterable[str]) -> str:
-    """``["a", "b", "c"]`` as "a, b or c"."""
-    *rest, last = list(values)
-    return f"{', '.join(rest)} or {last}" if rest else last
+from billing.ids import MAX_ID, MAX_PAGE, parse_id, parse_page
+from billing.wording import Ignored, article, one_of, shown
 
 
 class IdConverter(IntegerConverter):
@@ -94,20 +58,6 @@ def posted_ids(form: MultiDict, name: str, noun: str) -> list[int]:
     return list(ids)
 
 
-class Ignored(list[str]):
-    """What a page left out of its query string, in words: "customer “abc” is not a customer
-    id". Shown near the filters (``_ignored.html``) as "Ignored: …; …."."""
-
-    def add(self, label: str, raw: str, expected: str) -> None:
-        """Note that ``label`` = ``raw`` was ignored as it is not ``expected``."""
-        self.append(f"{label} “{shown(raw)}” is not {expected}")
-
-    @property
-    def text(self) -> str:
-        """The notice, or "" when nothing was ignored."""
-        return f"Ignored: {'; '.join(self)}." if self else ""
-
-
 class QueryArgs:
     """A list page's query string: each reader returns the value, or its default and notes the
     value it could not use in :attr:`ignored`. Empty values are "not filtered", never noted."""
@@ -145,8 +95,3 @@ class QueryArgs:
         if raw:
             self.ignored.add(name, raw, one_of(allowed))
         return default
-
-
-def article(noun: str) -> str:
-    """The noun with its article: "a customer", "an invoice"."""
-    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"

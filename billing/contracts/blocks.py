@@ -31,7 +31,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from billing.money import div_half_up
-from billing.work.totals import billed_minutes_expr
+from billing.work.totals import billed_minutes_expr, entry_price_expr, with_prices
 from models import (
     BillingPeriod,
     BlockEntryKind,
@@ -244,23 +244,12 @@ def _primary_price(contract_id: int) -> int:
 def _unbilled_time(contract_id: int, primary_price: int) -> list[TimeUse]:
     # An entry's price as the engine takes it: the contract's price for its rate, else the
     # rate's own; an entry without a rate goes at the primary rate.
-    price = sa.case(
-        (TimeEntry.rate_id.is_(None), primary_price),
-        else_=sa.func.coalesce(ContractRate.hourly_price_minor, Rate.hourly_price_minor, 0),
-    ).label("price")
+    price = sa.case((TimeEntry.rate_id.is_(None), primary_price), else_=entry_price_expr()).label(
+        "price"
+    )
     billed = billed_minutes_expr().label("billed")
     query = (
-        sa.select(TimeEntry.work_date, billed, price, sa.func.count())
-        .join(Ticket, Ticket.id == TimeEntry.ticket_id)
-        .join(Contract, Contract.id == Ticket.contract_id)
-        .outerjoin(Rate, Rate.id == TimeEntry.rate_id)
-        .outerjoin(
-            ContractRate,
-            sa.and_(
-                ContractRate.contract_id == Ticket.contract_id,
-                ContractRate.rate_id == TimeEntry.rate_id,
-            ),
-        )
+        with_prices(sa.select(TimeEntry.work_date, billed, price, sa.func.count()))
         .where(
             Ticket.contract_id == contract_id,
             Ticket.batch_id.is_(None),
@@ -281,3 +270,15 @@ def load_block_balance(contract: Contract, as_of: date) -> BlockBalance:
     movements = [Movement(day, kind, value) for day, kind, value in db.session.execute(ledger)]
     usage = _unbilled_time(contract.id, _primary_price(contract.id))
     return block_balance(terms, movements, usage, as_of)
+
+
+def ledger_totals(contract_id: int, as_of: date) -> tuple[int, int]:
+    """What a block contract's ledger holds on ``as_of``: the sum of its entries up to that day,
+    in minutes and in minor units (unbilled time left out: see :func:`load_block_balance`)."""
+    minutes, amount = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(BlockLedgerEntry.minutes), 0),
+            sa.func.coalesce(sa.func.sum(BlockLedgerEntry.amount_minor), 0),
+        ).where(BlockLedgerEntry.contract_id == contract_id, BlockLedgerEntry.entry_date <= as_of)
+    ).one()
+    return int(minutes), int(amount)

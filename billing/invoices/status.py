@@ -4,9 +4,14 @@ Sending makes an invoice Sent and exporting makes it Exported, by themselves; an
 move it by hand along these edges. Back to Draft is an explicit, recorded admin action.
 """
 
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
 from billing.audit import record_event
 from billing.errors import Conflict
-from models import Invoice, InvoiceStatus, User
+from billing.wording import counted, noun
+from models import Invoice, InvoiceStatus, User, db
 
 D, S, E, P, R = (
     InvoiceStatus.DRAFT,
@@ -47,6 +52,74 @@ def change_status(
         )
     invoice.status = target
     record_event(invoice, user, "status", why, from_status=current, to_status=target)
+
+
+@dataclass
+class StatusChanges:
+    """What a change of many invoices' status did: ``asked`` ids, ``found`` invoices, the
+    numbers ``changed`` and ``refused`` (a transition the table forbids); the rest were
+    already in ``target``."""
+
+    target: InvoiceStatus
+    asked: int
+    found: int = 0
+    changed: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> int:
+        """How many were already in the target status."""
+        return self.found - len(self.changed) - len(self.refused)
+
+    def messages(self) -> list[tuple[str, str]]:
+        """What happened in words, each with its kind (success, info, error)."""
+        label = self.target.value.capitalize()
+        said = []
+        if self.changed:
+            listed = ", ".join(self.changed)
+            said.append(
+                (
+                    f"{counted(len(self.changed), 'invoice')} changed to {label}: {listed}.",
+                    "success",
+                )
+            )
+        if self.unchanged:
+            was = noun(self.unchanged, "was", "were")
+            said.append((f"{counted(self.unchanged, 'invoice')} {was} already {label}.", "info"))
+        if self.refused:
+            refused = "; ".join(f"{number}: cannot become {label}" for number in self.refused)
+            said.append((f"Not changed: {refused}.", "error"))
+        if self.asked > self.found:
+            gone = self.asked - self.found
+            exist = noun(gone, "exists", "exist")
+            said.append((f"{gone} of the selected invoices no longer {exist}.", "info"))
+        return said
+
+
+def change_statuses(
+    invoice_ids: list[int], target: InvoiceStatus, user: User | None, why: str
+) -> StatusChanges:
+    """Move the invoices ``invoice_ids`` to ``target`` along allowed transitions only, in
+    number order, each recorded as :func:`change_status` does; the others are listed, not
+    changed. The invoices are locked first. Nothing is committed here."""
+    outcome = StatusChanges(target, asked=len(invoice_ids))
+    invoices = db.session.scalars(
+        select(Invoice)
+        .where(Invoice.id.in_(invoice_ids))
+        .order_by(func.length(Invoice.number), Invoice.number)
+        .with_for_update()
+    ).all()
+    outcome.found = len(invoices)
+    for invoice in invoices:
+        before = invoice.status
+        try:
+            change_status(invoice, target, user, why)
+        except Conflict:
+            outcome.refused.append(invoice.number)
+            continue
+        if invoice.status != before:
+            outcome.changed.append(invoice.number)
+    return outcome
 
 
 def is_editable(invoice: Invoice) -> bool:

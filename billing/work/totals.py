@@ -55,18 +55,12 @@ def entry_price_expr() -> sa.ColumnElement:
     return sa.func.coalesce(ContractRate.hourly_price_minor, Rate.hourly_price_minor, 0)
 
 
-def _time_query(ticket_ids: list[int]) -> sa.Select:
-    billable = TimeEntry.billable.is_(True)
-    billed_minutes = billed_minutes_expr()
-    value = _half_up_div(billed_minutes * entry_price_expr(), 60)
+def with_prices(query: sa.Select) -> sa.Select:
+    """``query`` over time entries joined to what prices them: the ticket, the contract (for
+    :func:`billed_minutes_expr`), the rate and the contract's price for it (for
+    :func:`entry_price_expr`)."""
     return (
-        sa.select(
-            TimeEntry.ticket_id,
-            sa.func.sum(TimeEntry.minutes),
-            sa.func.sum(sa.case((billable, billed_minutes), else_=0)),
-            sa.func.sum(sa.case((billable, value), else_=0)),
-        )
-        .join(Ticket, Ticket.id == TimeEntry.ticket_id)
+        query.join(Ticket, Ticket.id == TimeEntry.ticket_id)
         .join(Contract, Contract.id == Ticket.contract_id)
         .outerjoin(Rate, Rate.id == TimeEntry.rate_id)
         .outerjoin(
@@ -76,8 +70,21 @@ def _time_query(ticket_ids: list[int]) -> sa.Select:
                 ContractRate.rate_id == TimeEntry.rate_id,
             ),
         )
-        .where(TimeEntry.ticket_id.in_(ticket_ids))
-        .group_by(TimeEntry.ticket_id)
+    )
+
+
+def _time_query(ticket_ids: list[int]) -> sa.Select:
+    billable = TimeEntry.billable.is_(True)
+    billed_minutes = billed_minutes_expr()
+    value = _half_up_div(billed_minutes * entry_price_expr(), 60)
+    query = sa.select(
+        TimeEntry.ticket_id,
+        sa.func.sum(TimeEntry.minutes),
+        sa.func.sum(sa.case((billable, billed_minutes), else_=0)),
+        sa.func.sum(sa.case((billable, value), else_=0)),
+    )
+    return (
+        with_prices(query).where(TimeEntry.ticket_id.in_(ticket_ids)).group_by(TimeEntry.ticket_id)
     )
 
 

@@ -30,6 +30,7 @@ from wtforms.validators import (
 
 from billing.catalog import parse_percent
 from billing.errors import ValidationFailed
+from billing.ids import MAX_ID
 from billing.settings import (
     MAX_LOGO_BYTES,
     check_payment_terms,
@@ -41,7 +42,6 @@ from billing.settings import (
 )
 from billing.users import check_password_strength, normalize_email
 from blueprints.forms import IdSelectField, WholeNumberField, rule, strip
-from blueprints.params import MAX_ID
 from models import Role
 
 ROLE_CHOICES = [

@@ -4,9 +4,8 @@ from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
+from billing.batches.listing import batch_invoices, batch_list, builder_customers
 from billing.batches.period_order import month_label
 from billing.batches.preview import build_preview
 from billing.batches.save import save_and_export
@@ -21,16 +20,14 @@ from blueprints.forms import ActionForm
 from clock import today as billing_today
 from extensions import htmx
 from integrations.ledger_errors import LedgerError
-from models import ContractType, Customer, DetailLevel, Invoice, InvoiceBatch, db
+from models import ContractType, DetailLevel, InvoiceBatch, db
 
 
 def _builder_context(form, today: date) -> dict:
     """Everything the builder page and its fragments show, or the error to show instead."""
     context = {
         "quick": quick_periods(today),
-        "customers": db.session.execute(
-            select(Customer.id, Customer.name).order_by(Customer.name)
-        ).all(),
+        "customers": builder_customers(),
         "contract_types": list(ContractType),
         "detail_levels": list(DetailLevel),
         "args": form,
@@ -85,38 +82,14 @@ def create():
 @bp.route("")
 def index():
     """All batches, newest first, with their period, invoice count and total."""
-    counts = (
-        select(
-            Invoice.batch_id,
-            func.count(Invoice.id).label("invoices"),
-            func.min(Invoice.currency).label("currency"),
-            func.count(func.distinct(Invoice.currency)).label("currencies"),
-            func.sum(Invoice.total_minor).label("total"),
-        )
-        .group_by(Invoice.batch_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(
-            InvoiceBatch, counts.c.invoices, counts.c.currency, counts.c.currencies, counts.c.total
-        )
-        .outerjoin(counts, counts.c.batch_id == InvoiceBatch.id)
-        .order_by(InvoiceBatch.id.desc())
-        .limit(200)
-    ).all()
-    return render_template("batches/index.html", rows=rows)
+    return render_template("batches/index.html", rows=batch_list())
 
 
 @bp.route("/<int:batch_id>")
 def detail(batch_id: int):
     """A batch: its period and its invoices."""
     batch = db.get_or_404(InvoiceBatch, batch_id)
-    invoices = db.session.scalars(
-        select(Invoice)
-        .where(Invoice.batch_id == batch.id)
-        .options(joinedload(Invoice.customer), joinedload(Invoice.contract))
-        .order_by(Invoice.number)
-    ).all()
+    invoices = batch_invoices(batch.id)
     return render_template(
         "batches/detail.html",
         batch=batch,

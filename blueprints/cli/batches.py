@@ -1,14 +1,16 @@
-"""``flask --app app batches create``: the monthly cron job."""
+"""``flask --app app batches create`` (the monthly cron job) and ``batches list``."""
 
 import click
 from flask import Blueprint
 from sqlalchemy import func, select
 
+from billing.batches.listing import BATCH_LIST_LIMIT, batch_list
 from billing.batches.preview import BatchRequest
 from billing.batches.save import save_and_export
 from billing.errors import BillingError
 from billing.money import format_money
 from billing.settings import company_locale, get_settings
+from billing.wording import counted
 from clock import today
 from models import Customer, db
 
@@ -56,3 +58,20 @@ def create_batch_command(start, end, name: str, customers: tuple[str, ...], expo
         click.echo(f"{invoice.number}  {invoice.customer.name}  {total}")
     for message, _ in messages[1:]:
         click.echo(message, err=True)
+
+
+@batches_cli.cli.command("list")
+@click.option("--limit", default=BATCH_LIST_LIMIT, show_default=True, type=click.IntRange(1))
+def list_batches_command(limit: int) -> None:
+    """The batches, newest first, as the Batches page lists them: id, name, period, invoices
+    and total."""
+    locale = company_locale(get_settings())
+    for row in batch_list(limit):
+        batch = row.batch
+        if row.currencies == 1 and row.total_minor is not None:
+            total = format_money(row.total_minor, row.currency, locale)
+        else:
+            total = "several currencies" if row.currencies else ""
+        period = f"{batch.period_start.isoformat()} to {batch.period_end.isoformat()}"
+        invoices = counted(row.invoices, "invoice")
+        click.echo(f"{batch.id}  {batch.name}  {period}  {invoices}  {total}".rstrip())

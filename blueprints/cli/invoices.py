@@ -1,4 +1,5 @@
-"""``flask --app app invoices send NUMBER`` and ``invoices pdf NUMBER --out FILE``."""
+"""``flask --app app invoices send NUMBER``, ``invoices pdf NUMBER --out FILE``,
+``invoices status NUMBER... --to STATUS`` and ``invoices export NUMBER --to LEDGER``."""
 
 from pathlib import Path
 
@@ -9,8 +10,9 @@ from sqlalchemy import select
 from billing.errors import BillingError, ValidationFailed
 from billing.invoices.mailer import default_subject_body, send_invoice
 from billing.invoices.pdf import render_invoice_pdf
+from billing.invoices.status import change_statuses
 from billing.users import split_addresses
-from models import Invoice, db
+from models import Invoice, InvoiceStatus, db
 
 invoices_cli = Blueprint("invoices_cli", __name__, cli_group="invoices")
 
@@ -69,6 +71,22 @@ def pdf_command(number: str, out: Path) -> None:
         return
     out.write_bytes(data)
     click.echo(f"Wrote {out} ({len(data):,} bytes).")
+
+
+@invoices_cli.cli.command("status")
+@click.argument("numbers", nargs=-1, required=True)
+@click.option("--to", "status", required=True, type=click.Choice([s.value for s in InvoiceStatus]))
+@click.option("--why", default="Changed from the command line.", help="Recorded in the trail.")
+def status_command(numbers: tuple[str, ...], status: str, why: str) -> None:
+    """Move invoices to a status along the allowed transitions, as the Billing page's bulk
+    action does; exits 1 when one of them could not be changed."""
+    ids = [_invoice(number).id for number in numbers]
+    outcome = change_statuses(ids, InvoiceStatus(status), None, why)
+    db.session.commit()
+    for message, kind in outcome.messages():
+        click.echo(message, err=kind == "error")
+    if outcome.refused:
+        raise SystemExit(1)
 
 
 @invoices_cli.cli.command("export")

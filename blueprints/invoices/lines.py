@@ -11,11 +11,12 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user
 
 from billing.invoices.edit import add_line, delete_line, update_line
+from billing.invoices.page import line_sections, load_invoice
 from billing.invoices.status import ensure_editable, is_editable
 from blueprints.auth.access import admin_required
 from blueprints.invoices import bp
 from blueprints.invoices.forms import line_form, line_options, line_values, product_values
-from blueprints.invoices.routes import edited_response, invoice_page, line_sections, load_invoice
+from blueprints.invoices.routes import edited_response, invoice_page
 from blueprints.saving import saving
 from extensions import htmx
 from models import Invoice, InvoiceLine, Product, db

@@ -7,20 +7,22 @@ Every form is a plain POST that redirects back; with htmx the changed fragment c
 with the totals and the audit trail swapped out of band (see :func:`edited_response`).
 """
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 
-import sqlalchemy as sa
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask import render_template_string as render_string
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
 
-from billing.contracts.blocks import BLOCK_TYPES
 from billing.errors import ValidationFailed
 from billing.invoices.edit import create_invoice, set_status_by_hand, update_header
-from billing.invoices.parts import contract_parts
+from billing.invoices.page import (
+    invoice_block_balances,
+    line_sections,
+    load_events,
+    load_invoice,
+    new_invoice_choices,
+)
 from billing.invoices.snapshot import tax_summary
 from billing.invoices.status import allowed, ensure_editable, is_editable
 from blueprints.auth.access import admin_required
@@ -34,16 +36,10 @@ from blueprints.templating import current_settings
 from clock import today as billing_today
 from extensions import htmx
 from models import (
-    BlockLedgerEntry,
     Contract,
-    ContractType,
     Customer,
     Invoice,
-    InvoiceEvent,
-    InvoiceLine,
     InvoiceStatus,
-    LineKind,
-    Ticket,
     db,
 )
 
@@ -56,118 +52,6 @@ STATUS_ACTIONS = {
     InvoiceStatus.DRAFT: "Back to Draft",
 }
 FLASH_OOB = '<div id="flash" hx-swap-oob="innerHTML">{% include "_flash.html" %}</div>'
-
-
-@dataclass
-class LineSection:
-    """One part of the lines table: services, tickets (a group per ticket), or expenses."""
-
-    key: str
-    title: str
-    groups: dict[str, list[InvoiceLine]] = field(default_factory=dict)  # heading -> lines
-
-
-def load_invoice(invoice_id: int, *, for_update: bool = False) -> Invoice:
-    """The invoice with its customer, contract and lines, locked for an edit if asked.
-
-    :raise 404: no such invoice.
-    """
-    query = (
-        sa.select(Invoice)
-        .where(Invoice.id == invoice_id)
-        .options(
-            joinedload(Invoice.customer),
-            joinedload(Invoice.contract),
-            selectinload(Invoice.lines),
-        )
-    )
-    if for_update:
-        query = query.with_for_update(of=Invoice)
-    invoice = db.session.scalar(query)
-    if invoice is None:
-        abort(404, f"There is no invoice #{invoice_id}.")
-    return invoice
-
-
-def load_events(invoice: Invoice) -> list[InvoiceEvent]:
-    """The invoice's audit trail, oldest first, with who did each thing."""
-    return list(
-        db.session.scalars(
-            sa.select(InvoiceEvent)
-            .where(InvoiceEvent.invoice_id == invoice.id)
-            .options(joinedload(InvoiceEvent.user))
-            .order_by(InvoiceEvent.created_at, InvoiceEvent.id)
-        )
-    )
-
-
-def line_sections(invoice: Invoice) -> list[LineSection]:
-    """The lines grouped as service items, tickets (under each ticket) and expenses/products.
-
-    Time billed without a ticket (one line per rate) counts as a service item. An invoice for
-    several contracts has a section per contract (its period in the title) instead.
-    """
-    parts = contract_parts(invoice)
-    if parts:
-        return [_part_section(n, part) for n, part in enumerate(parts)]
-    sections = {
-        "services": LineSection("services", "Services"),
-        "tickets": LineSection("tickets", "Tickets"),
-        "expenses": LineSection("expenses", "Expenses and products"),
-    }
-    ticketed = (LineKind.TICKET, LineKind.TIME)
-    ids = {li.ticket_id for li in invoice.lines if li.kind in ticketed and li.ticket_id}
-    query = sa.select(Ticket.id, Ticket.title).where(Ticket.id.in_(ids))
-    titles = dict(db.session.execute(query).tuples().all()) if ids else {}
-    for line in invoice.lines:
-        if line.kind in (LineKind.EXPENSE, LineKind.PRODUCT):
-            key, heading = "expenses", ""
-        elif line.kind == LineKind.TICKET or (line.kind == LineKind.TIME and line.ticket_id):
-            key = "tickets"
-            heading = f"#{line.ticket_id} {titles.get(line.ticket_id, '')}".rstrip()
-            heading = heading if line.ticket_id else "Other tickets"
-        else:
-            key, heading = "services", ""
-        sections[key].groups.setdefault(heading, []).append(line)
-    return [s for s in sections.values() if s.groups]
-
-
-def _part_section(number: int, part) -> LineSection:
-    section = LineSection(f"contract-{number}", part.title)
-    for line in part.lines:
-        ticketed = line.kind == LineKind.TICKET or (line.kind == LineKind.TIME and line.ticket_id)
-        heading = f"Ticket #{line.ticket_id}" if ticketed and line.ticket_id else ""
-        section.groups.setdefault(heading, []).append(line)
-    return section
-
-
-def block_balances(invoice: Invoice) -> list[dict]:
-    """The balance of each block contract the invoice bills (see :func:`block_balance`)."""
-    parts = contract_parts(invoice)
-    contracts = [p.contract for p in parts if p.contract] if parts else [invoice.contract]
-    return [b for c in contracts if (b := block_balance(invoice, c)) is not None]
-
-
-def block_balance(invoice: Invoice, contract=None) -> dict | None:
-    """A block contract's balance as of the invoice's period end (or issue date): the sum of
-    its ledger entries up to that day, in minutes (block hours) or minor units (block money)."""
-    contract = contract or invoice.contract
-    if contract is None or contract.type not in BLOCK_TYPES:
-        return None
-    as_of = invoice.period_end or invoice.issue_date
-    minutes, amount = db.session.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(BlockLedgerEntry.minutes), 0),
-            sa.func.coalesce(sa.func.sum(BlockLedgerEntry.amount_minor), 0),
-        ).where(BlockLedgerEntry.contract_id == contract.id, BlockLedgerEntry.entry_date <= as_of)
-    ).one()
-    return {
-        "contract": contract,
-        "as_of": as_of,
-        "hours": contract.type == ContractType.BLOCK_HOURS,
-        "minutes_left": minutes,
-        "amount_minor": amount,
-    }
 
 
 def status_targets(invoice: Invoice) -> list[tuple[InvoiceStatus, str]]:
@@ -187,7 +71,7 @@ def invoice_page(invoice: Invoice, *, status: int = 200, **forms):
         "sections": line_sections(invoice),
         "totals": tax_summary(invoice),
         "events": load_events(invoice),
-        "blocks": block_balances(invoice),
+        "blocks": invoice_block_balances(invoice),
         "overdue": invoice.days_overdue(billing_today()),
         "editable": editable,
         "targets": status_targets(invoice) if admin else [],
@@ -231,14 +115,7 @@ def logo():
 
 
 def _new_form_choices(form: NewInvoiceForm, customer_id: int | None) -> None:
-    customers = db.session.scalars(
-        sa.select(Customer).where(Customer.active).order_by(sa.func.lower(Customer.name))
-    ).all()
-    contracts = sa.select(Contract).join(Contract.customer).where(Contract.active, Customer.active)
-    if customer_id is not None:
-        contracts = contracts.where(Contract.customer_id == customer_id)
-    order = (sa.func.lower(Customer.name), sa.func.lower(Contract.name))
-    form.prepare(customers, db.session.scalars(contracts.order_by(*order)).all())
+    form.prepare(*new_invoice_choices(customer_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -1,6 +1,6 @@
 """The Billing page: invoices filtered, sorted and paged, with totals and bulk status changes.
 
-The query itself (filters, sorts, page, totals) is in ``billing_filters``.
+The query itself (filters, sorts, page, totals) is ``billing.invoices.listing``.
 """
 
 from collections.abc import Callable
@@ -15,16 +15,8 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from billing.errors import Conflict
-from billing.invoices.status import change_status
-from billing.process_cache import filter_choices, offered_batches
-from billing.settings import company_locale
-from billing.wording import counted, noun
-from blueprints.auth.access import admin_required
-from blueprints.main import bp
-from blueprints.main.billing_filters import (
+from billing.invoices.listing import (
     DEFAULT_SORT,
     OVERDUE,
     Sort,
@@ -33,6 +25,11 @@ from blueprints.main.billing_filters import (
     read_filters,
     totals_of,
 )
+from billing.invoices.status import change_statuses
+from billing.process_cache import filter_choices, offered_batches
+from billing.settings import company_locale
+from blueprints.auth.access import admin_required
+from blueprints.main import bp
 from blueprints.main.list_format import id_link, list_rows, options
 from blueprints.params import QueryArgs, posted_ids
 from blueprints.safe_url import local_path
@@ -40,7 +37,6 @@ from blueprints.templating import current_settings
 from clock import today as billing_today
 from extensions import htmx
 from models import (
-    Invoice,
     InvoiceStatus,
     db,
 )
@@ -190,40 +186,10 @@ def bulk_status():
     if not ids:
         flash("Select at least one invoice first.", "error")
         return redirect(back)
-    target = InvoiceStatus(raw)
-    invoices = db.session.scalars(
-        select(Invoice)
-        .where(Invoice.id.in_(ids))
-        .order_by(func.length(Invoice.number), Invoice.number)
-        .with_for_update()
-    ).all()
-    changed, refused = [], []
-    for invoice in invoices:
-        before = invoice.status
-        try:
-            change_status(invoice, target, current_user, "Changed from the Billing page.")
-        except Conflict:
-            refused.append(f"{invoice.number}: cannot become {target.value.capitalize()}")
-            continue
-        if invoice.status != before:
-            changed.append(invoice.number)
+    outcome = change_statuses(
+        ids, InvoiceStatus(raw), current_user, "Changed from the Billing page."
+    )
     db.session.commit()
-    _report(target, len(ids), changed, refused, found=len(invoices))
+    for message, kind in outcome.messages():
+        flash(message, kind)
     return redirect(back)
-
-
-def _report(target: InvoiceStatus, asked: int, changed: list, refused: list, found: int) -> None:
-    """Flash what a bulk status change did."""
-    label = target.value.capitalize()
-    if changed:
-        listed = ", ".join(changed)
-        flash(f"{counted(len(changed), 'invoice')} changed to {label}: {listed}.", "success")
-    unchanged = found - len(changed) - len(refused)
-    if unchanged:
-        was = "was" if unchanged == 1 else "were"
-        flash(f"{counted(unchanged, 'invoice')} {was} already {label}.", "info")
-    if refused:
-        flash(f"Not changed: {'; '.join(refused)}.", "error")
-    if asked > found:
-        gone = asked - found
-        flash(f"{gone} of the selected invoices no longer {noun(gone, 'exists', 'exist')}.", "info")

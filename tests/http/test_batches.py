@@ -188,3 +188,24 @@ def test_cli_creates_the_batch_and_prints_invoices(app, runner, work):
         ]
     )
     assert nobody.exit_code == 2 and "No customer is named 'X'" in nobody.output
+
+
+def test_cli_lists_the_batches_as_the_page_does(admin_client, runner, work):
+    admin_client.post("/batches", data={**PERIOD, "name": "Oct"})
+    make_customer(name="Empty Co")
+    db.session.add(
+        InvoiceBatch(
+            name="Nothing yet", period_start=date(2026, 9, 1), period_end=date(2026, 9, 30)
+        )
+    )
+    db.session.commit()
+    page = admin_client.get("/batches").get_data(as_text=True)
+    result = runner.invoke(args=["batches", "list"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    # Newest first, as on the page: the empty batch was made after Oct.
+    assert lines[0].endswith("Nothing yet  2026-09-01 to 2026-09-30  0 invoices")
+    assert lines[1].endswith("Oct  2026-10-01 to 2026-10-31  2 invoices  $1,275.00")
+    assert page.index("Nothing yet") < page.index(">Oct<") and "$1,275.00" in page
+    assert runner.invoke(args=["batches", "list", "--limit", "1"]).output.count("\n") == 1
+    assert runner.invoke(args=["batches", "list", "--limit", "0"]).exit_code == 2

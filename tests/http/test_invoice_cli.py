@@ -1,8 +1,9 @@
-"""``flask invoices send`` and ``flask invoices pdf``, through Flask's CLI runner."""
+"""``flask invoices send``, ``pdf`` and ``status``, through Flask's CLI runner."""
 
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from billing.invoices.pdf import render_invoice_pdf
 from models import Invoice, InvoiceEvent, InvoiceStatus, db
@@ -101,3 +102,43 @@ def test_pdf_of_an_unknown_invoice(app, runner, tmp_path: Path):
     result = runner.invoke(args=["invoices", "pdf", "NOPE", "--out", str(tmp_path / "x.pdf")])
     assert result.exit_code == 2 and "There is no invoice NOPE." in result.output
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_status_moves_invoices_as_the_billing_page_bulk_action_does(app, runner):
+    paid = make_invoice("INV-0001", status=InvoiceStatus.PAID)
+    sent = make_invoice("INV-0002", status=InvoiceStatus.SENT)
+    draft = make_invoice("INV-0003")
+    result = runner.invoke(
+        args=["invoices", "status", "INV-0003", "INV-0002", "INV-0001", "--to", "refunded"]
+    )
+    assert result.exit_code == 1  # two could not become Refunded
+    assert "1 invoice changed to Refunded: INV-0001." in result.output
+    assert (
+        "Not changed: INV-0002: cannot become Refunded; INV-0003: cannot become Refunded."
+        in result.output
+    )
+    assert [status_of(i) for i in (paid, sent, draft)] == [
+        InvoiceStatus.REFUNDED,
+        InvoiceStatus.SENT,
+        InvoiceStatus.DRAFT,
+    ]
+    event = db.session.scalars(
+        sa.select(InvoiceEvent).where(InvoiceEvent.invoice_id == paid.id)
+    ).one()
+    assert (event.from_status, event.to_status, event.user_id) == ("paid", "refunded", None)
+    assert event.message == "Changed from the command line."
+
+    done = runner.invoke(args=["invoices", "status", "INV-0002", "INV-0003", "--to", "paid"])
+    assert done.exit_code == 0, done.output
+    assert "2 invoices changed to Paid: INV-0002, INV-0003." in done.output
+    again = runner.invoke(args=["invoices", "status", "INV-0002", "--to", "paid"])
+    assert again.exit_code == 0 and "1 invoice was already Paid." in again.output
+
+
+def test_status_refuses_an_unknown_invoice_or_status_and_changes_nothing(app, runner):
+    draft = make_invoice("INV-0001")
+    unknown = runner.invoke(args=["invoices", "status", "INV-0001", "INV-9", "--to", "sent"])
+    assert unknown.exit_code == 2 and "There is no invoice INV-9." in unknown.output
+    wrong = runner.invoke(args=["invoices", "status", "INV-0001", "--to", "lost"])
+    assert wrong.exit_code == 2 and "'lost' is not one of" in wrong.output
+    assert status_of(draft) == InvoiceStatus.DRAFT

@@ -1,4 +1,5 @@
-"""The Billing page's query: its filters, its sorts, one page of invoices, and the totals.
+"""The invoice list of the Billing page: its filters, its sorts, one page of invoices, and the
+totals.
 
 One more filter is one more function in :data:`FILTERS`: it receives the query and the raw value
 from the query string (stripped, never empty) and returns the filtered query, or ``None`` when it
@@ -17,7 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy import Select, func, select
 from werkzeug.datastructures import MultiDict
 
-from blueprints.params import Ignored, one_of, parse_id
+from billing.ids import parse_id
+from billing.wording import Ignored, one_of
 from clock import today as billing_today
 from models import Customer, ExportState, Invoice, InvoiceBatch, InvoiceExport, InvoiceStatus, db
 
