@@ -1,7 +1,8 @@
 """Money: integer minor units at rest, ``Decimal`` in Python, Babel for currencies.
 
 Rounding rule (the only one): amounts are rounded half-up to the currency's precision
-(2 for USD/EUR, 0 for JPY, 3 for BHD), once per line, and tax once per rate.
+(2 for USD/EUR, 0 for JPY, 3 for BHD), once per line, and tax once per rate. What a line comes
+to, quantity x unit price, is :func:`line_amount_minor`, bounded by :data:`MAX_LINE_MINOR`.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -13,10 +14,16 @@ from babel.numbers import (
     get_currency_symbol,
 )
 
+from billing.errors import ValidationFailed
 from billing.numbers import Kind, input_locale, number_text, parse_number
 
 # Far above any real price, far inside the 64-bit minor-unit columns.
 MAX_AMOUNT = Decimal(10) ** 12
+# The most one line may come to, in minor units, either way. Quantity and price are each
+# bounded (MAX_QUANTITY, MAX_AMOUNT), their product is not: it could pass the 64-bit columns
+# (9.2 x 10**18). 10**15 leaves room for thousands of such lines on one invoice.
+MAX_LINE_MINOR = 10**15
+LINE_TOO_LARGE = "Quantity x unit price comes to too much for one line: lower one of them."
 
 
 def precision(currency: str) -> int:
@@ -92,3 +99,19 @@ def div_half_up(numerator: int, denominator: int) -> int:
     if remainder * 2 >= denominator:
         quotient += 1
     return quotient if numerator >= 0 else -quotient
+
+
+def line_amount_minor(quantity: Decimal, unit_price_minor: int, *, field: str = "quantity") -> int:
+    """What a line comes to: ``quantity`` x ``unit_price_minor``, rounded half-up (away from
+    zero at .5) to a whole minor unit, exactly, in integers. The one rule for an expense, a
+    contract's service line or retainer, and an invoice line; ``billing.work.totals`` sums
+    expenses with the same rounding in SQL.
+
+    :raise ValidationFailed: (beside ``field``) the amount is beyond :data:`MAX_LINE_MINOR`,
+        above it or, for a negative quantity or price, below its negative.
+    """
+    numerator, denominator = quantity.as_integer_ratio()
+    amount = div_half_up(numerator * unit_price_minor, denominator)
+    if abs(amount) > MAX_LINE_MINOR:
+        raise ValidationFailed(LINE_TOO_LARGE, field)
+    return amount

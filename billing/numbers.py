@@ -32,7 +32,7 @@ from models import db
 MAX_TEXT = 40
 # Every quantity (an expense's, a contract's, a service line's) ends up as an invoice line's,
 # which the invoice editor reads again on any edit: one bound, so every line a batch writes can
-# be edited. The amount it makes is bounded where it is computed (billing.invoices.edit).
+# be edited. The amount it makes is bounded by the line rule, billing.money.line_amount_minor.
 MAX_QUANTITY = Decimal(1_000_000)
 QUANTITY_PLACES = 3  # the quantity columns are ScaledDecimal(3)
 DIGITS = frozenset("0123456789")

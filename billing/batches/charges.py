@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from billing.contracts.periods import Period
 from billing.invoices.lines import ChargeLine, TaxInfo, format_minutes
-from billing.money import div_half_up
+from billing.money import div_half_up, line_amount_minor
 from billing.work.durations import hours
 from models import Contract, DetailLevel, Expense, LineKind, Ticket, TimeEntry
 
@@ -169,8 +169,7 @@ def expense_lines(work: ContractWork) -> list[ChargeLine]:
     """Billable products and expenses of the included tickets, under every contract type."""
     lines = []
     for expense in work.expenses():
-        milli = int(expense.quantity.scaleb(3))
-        gross = div_half_up(milli * expense.unit_price_minor, 1000)
+        gross = line_amount_minor(expense.quantity, expense.unit_price_minor)
         kind = LineKind.PRODUCT if expense.product_id else LineKind.EXPENSE
         lines.append(
             ChargeLine(

@@ -6,14 +6,14 @@ checked before the session is touched; nothing is committed here.
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import func, select, update
 
 from billing.contracts.store import check_rate_price
 from billing.contracts.terms import NEEDS_PRIMARY_RATE, Checks, parse_count, parse_quantity
 from billing.errors import Conflict, ValidationFailed
-from billing.money import parse_amount
+from billing.money import line_amount_minor, parse_amount
 from billing.wording import counted
 from models import (
     Contract,
@@ -111,11 +111,6 @@ def remove_rate(link: ContractRate) -> None:
 # --- recurring service lines ---------------------------------------------------------------
 
 
-def line_amount_minor(quantity: Decimal, unit_price_minor: int) -> int:
-    """Quantity times unit price, rounded half-up to a minor unit."""
-    return int((quantity * unit_price_minor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def period_amount_minor(contract: Contract, count: int | None) -> int | None:
     """A full period's own charge before service lines and work: quantity (retainer) or the
     count (per unit) times the unit price; None for other types or without a count."""
@@ -123,7 +118,7 @@ def period_amount_minor(contract: Contract, count: int | None) -> int | None:
     if contract.type is ContractType.RETAINER and contract.quantity is not None:
         return line_amount_minor(contract.quantity, price)
     if contract.type is ContractType.PER_UNIT and count is not None:
-        return count * price
+        return line_amount_minor(Decimal(count), price, field="count")
     return None
 
 
@@ -159,7 +154,8 @@ def save_service(
 ) -> ContractService:
     """Add (``service`` is None) or change a recurring service line of ``contract``.
 
-    The description defaults to the product's name and the price to the product's.
+    The description defaults to the product's name and the price to the product's; quantity x
+    price is a line amount (:func:`billing.money.line_amount_minor`), so it has its bound.
 
     :raise InvalidContract: every rule broken, each with its field.
     """
@@ -175,6 +171,8 @@ def save_service(
     price = None
     if product_id is None or product is not None:
         price = checks(_unit_price, unit_price, product, currency)
+    if amount is not None and price is not None:
+        checks(line_amount_minor, amount, price)
     checks.raise_any()
     if service is None:
         position = max((line.position for line in contract.services), default=-1) + 1
@@ -220,13 +218,16 @@ def add_unit_count(contract: Contract, effective_date: date | None, count: str) 
     """Record the number of devices or users in force from ``effective_date``.
 
     :raise Conflict: not a per-unit contract.
-    :raise InvalidContract: a date outside the contract or taken, or a bad count.
+    :raise InvalidContract: a date outside the contract or taken, or a bad count (one whose
+        period charge, count x unit price, is past the line bound too).
     """
     if contract.type is not ContractType.PER_UNIT:
         raise Conflict("Only per device / per user contracts have counts.")
     checks = Checks()
     checks(_check_count_date, contract, effective_date)
     value = checks(parse_count, count)
+    if value is not None:
+        checks(line_amount_minor, Decimal(value), contract.unit_price_minor or 0, field="count")
     checks.raise_any()
     contract.unit_counts.append(ContractUnitCount(effective_date=effective_date, count=value))
     db.session.flush()

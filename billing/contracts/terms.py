@@ -15,7 +15,7 @@ from typing import Any
 
 from billing import numbers
 from billing.errors import ValidationFailed
-from billing.money import parse_amount
+from billing.money import line_amount_minor, parse_amount
 from billing.numbers import parse_quantity
 from billing.work.durations import hours
 from models import BillingPeriod, ContractType
@@ -322,5 +322,11 @@ def clean_terms(
             )
     if kind is T.PER_UNIT and not has_unit_counts:
         count = checks(parse_count, data.unit_count, field="unit_count")
+    # What the terms bill in one line must fit one line (billing.money.MAX_LINE_MINOR).
+    unit_price = columns.get("unit_price_minor")
+    if kind is T.RETAINER and None not in (columns.get("quantity"), unit_price):
+        checks(line_amount_minor, columns["quantity"], unit_price)
+    if count is not None and unit_price is not None:
+        checks(line_amount_minor, Decimal(count), unit_price, field="unit_count")
     checks.raise_any()
     return CleanContract(columns, rate_id, price, count)

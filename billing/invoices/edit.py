@@ -4,9 +4,9 @@ Every change calls :func:`billing.invoices.status.ensure_editable` first (only a
 changes), checks all of its input before it touches the session, then recomputes the totals
 and records an ``edited`` event. Nothing is committed here: on any error the caller rolls back.
 
-A line's amount is ``round half-up(quantity x unit price) - discount``, in integers only
-(quantity in thousandths). A line and an invoice stay at most :data:`MAX_MINOR` minor units,
-far inside the 64-bit money columns even summed over thousands of lines.
+A line's amount is :func:`billing.money.line_amount_minor` (quantity x unit price, rounded
+half-up, at most :data:`billing.money.MAX_LINE_MINOR`) less its discount; an invoice's total
+stays at most :data:`MAX_TOTAL_MINOR`.
 """
 
 from dataclasses import dataclass
@@ -20,7 +20,7 @@ from billing.errors import ValidationFailed
 from billing.invoices.numbering import take_numbers
 from billing.invoices.snapshot import invoice_header, recompute_totals
 from billing.invoices.status import allowed, change_status, ensure_editable
-from billing.money import div_half_up, parse_amount
+from billing.money import MAX_LINE_MINOR, line_amount_minor, parse_amount
 from billing.numbers import parse_quantity
 from billing.settings import get_settings
 from models import (
@@ -40,7 +40,8 @@ MAX_DESCRIPTION = 500
 MAX_REFERENCE = 100
 MAX_NOTES = 5000
 MAX_REASON = 500
-MAX_MINOR = 10**15
+# As much as one line may come to, so a one-line invoice always fits.
+MAX_TOTAL_MINOR = MAX_LINE_MINOR
 EDITED = ("description", "quantity", "unit price", "discount", "tax")
 
 
@@ -105,11 +106,6 @@ def create_invoice(
     return invoice
 
 
-def gross_minor(quantity: Decimal, unit_price_minor: int) -> int:
-    """Quantity x unit price, rounded half-up to the minor unit (integers only)."""
-    return div_half_up(int(quantity.scaleb(3)) * unit_price_minor, 1000)
-
-
 @dataclass(frozen=True)
 class _Clean:
     description: str
@@ -169,9 +165,7 @@ def _clean(invoice: Invoice, data: LineInput, line: InvoiceLine | None) -> _Clea
     discount = 0
     if (data.discount or "").strip():
         discount = parse_amount(data.discount, invoice.currency, field="discount")
-    gross = gross_minor(quantity, price)
-    if gross > MAX_MINOR:
-        raise ValidationFailed("That line comes to too much for one invoice.", "quantity")
+    gross = line_amount_minor(quantity, price)
     if discount > gross:
         raise ValidationFailed("The discount cannot exceed quantity x unit price.", "discount")
     tax, notice = _tax(invoice, data.tax_rate_id, line)
@@ -188,7 +182,7 @@ def _apply_tax(line: InvoiceLine, tax: TaxRate | None) -> None:
 
 def _recompute(invoice: Invoice) -> None:
     recompute_totals(invoice)
-    if invoice.total_minor > MAX_MINOR:
+    if invoice.total_minor > MAX_TOTAL_MINOR:
         raise ValidationFailed("The invoice total would be too large.", "quantity")
 
 

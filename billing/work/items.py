@@ -9,10 +9,9 @@ expense is what the technician paid, so they may enter it. Nothing is committed 
 """
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
 from billing.errors import NotYours, ValidationFailed
-from billing.money import from_minor, parse_amount
+from billing.money import from_minor, line_amount_minor, parse_amount
 from billing.numbers import parse_quantity
 from billing.work.durations import parse_duration
 from billing.work.tickets import check_not_billed
@@ -20,7 +19,6 @@ from models import Contract, Expense, Product, Ticket, TimeEntry, User, db
 
 MAX_NOTE = 2000
 MAX_DESCRIPTION = 300
-MAX_MINOR = 2**31 - 1
 
 
 def primary_rate_id(contract: Contract) -> int | None:
@@ -135,11 +133,6 @@ def delete_time_entry(entry: TimeEntry) -> None:
     db.session.flush()
 
 
-def line_amount_minor(quantity: Decimal, unit_price_minor: int) -> int:
-    """Quantity x price in minor units, rounded half-up (as billing.work.totals does in SQL)."""
-    return int((quantity * unit_price_minor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def expense_amount_minor(expense: Expense) -> int:
     """What an expense line comes to: quantity x unit price, less its discount."""
     return line_amount_minor(expense.quantity, expense.unit_price_minor) - expense.discount_minor
@@ -158,13 +151,6 @@ def _product(expense: Expense | None, product_id: int | None) -> Product | None:
     if product is None or not (product.active or unchanged):
         raise ValidationFailed("Choose an active product from the list.", "product_id")
     return product
-
-
-def _fits(minor: int, field: str) -> int:
-    # The *_minor columns are 32-bit integers on PostgreSQL.
-    if minor > MAX_MINOR:
-        raise ValidationFailed("That amount is too large.", field)
-    return minor
 
 
 def _price(
@@ -189,7 +175,7 @@ def _price(
         if listed is None:
             raise ValidationFailed("Enter the unit price.", "unit_price")
         return listed
-    price = _fits(parse_amount(text, currency, field="unit_price"), "unit_price")
+    price = parse_amount(text, currency, field="unit_price")
     allowed = {listed, expense.unit_price_minor if kept else None}
     if product is not None and not actor.is_admin and price not in allowed:
         raise ValidationFailed(
@@ -200,7 +186,7 @@ def _price(
 
 def _discount(expense: Expense | None, text: str, currency: str, actor: User, line: int) -> int:
     text = (text or "").strip()
-    discount = _fits(parse_amount(text, currency, field="discount"), "discount") if text else 0
+    discount = parse_amount(text, currency, field="discount") if text else 0
     kept = expense.discount_minor if expense is not None else 0
     if discount not in (0, kept) and not actor.is_admin:
         raise ValidationFailed("Only admins can give discounts.", "discount")
@@ -230,8 +216,8 @@ def save_expense(
 
     A catalog product fills the description (its name) and, in the customer's currency, the
     unit price when they are left empty; a product priced in another currency needs a price.
-    The discount is an amount from zero to quantity x price. See the module for what
-    technicians may not do.
+    The discount is an amount from zero to quantity x price, a line amount bounded by
+    :data:`billing.money.MAX_LINE_MINOR`. See the module for what technicians may not do.
 
     :raise Conflict: the ticket is billed.
     :raise ValidationFailed: beside ``product_id``, ``description``, ``quantity``,

@@ -328,6 +328,19 @@ def _invalid_cases():
         (T.BLOCK_HOURS, {"block_hours": "lots"}, "block_hours", "Enter the hours, such as 10"),
         (T.BLOCK_MONEY, {"block_amount": "0"}, "block_amount", "Enter an amount above zero."),
         (T.PER_UNIT, {"unit_count": "-1"}, "unit_count", "Enter a whole number of zero or more."),
+        # the largest values the fields take, together more than one line can hold
+        (
+            T.RETAINER,
+            {"quantity": "999999.999", "unit_price": "999999999999.99"},
+            "quantity",
+            "comes to too much for one line",
+        ),
+        (
+            T.PER_UNIT,
+            {"unit_count": "999999999", "unit_price": "999999999999.99"},
+            "unit_count",
+            "comes to too much for one line",
+        ),
         (
             T.PROJECT_FIXED,
             {"fixed_amount": ""},

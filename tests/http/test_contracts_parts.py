@@ -185,6 +185,48 @@ def test_invalid_service_line_is_422(admin_client, data, field, message):
     assert db.session.scalar(select(ContractService)) is None
 
 
+# The largest a service line's form takes: quantity below MAX_QUANTITY (3 decimals), price
+# below MAX_AMOUNT (2 decimals in USD); their product, ~10**20 minor units, is past the 64-bit
+# columns a batch writes the line's amount to.
+LARGEST = {"description": "Everything", "quantity": "999999.999", "unit_price": "999999999999.99"}
+TOO_MUCH = "Quantity x unit price comes to too much for one line: lower one of them."
+
+
+def test_a_service_line_past_the_line_bound_is_422_beside_quantity(admin_client):
+    contract = make_contract(type=T.RETAINER)
+    for headers in ({}, HX):
+        response = admin_client.post(
+            f"/contracts/{contract.id}/services", data=LARGEST, headers=headers
+        )
+        assert response.status_code == 422
+        assert TOO_MUCH in text(response) and 'id="quantity-error"' in text(response)
+        assert ("<html" in text(response)) == (not headers)
+    db.session.expire_all()
+    assert db.session.scalar(select(ContractService)) is None
+    line = ContractService(description="Backup", quantity=Decimal(1), unit_price_minor=1000)
+    contract.services.append(line)
+    db.session.commit()
+    url = f"/contracts/{contract.id}/services/{line.id}"
+    response = admin_client.post(url, data=LARGEST, headers=HX)
+    assert response.status_code == 422 and TOO_MUCH in text(response)
+    db.session.expire_all()
+    assert (line.description, line.quantity, line.unit_price_minor) == (
+        "Backup",
+        Decimal(1),
+        1000,
+    )
+
+
+def test_the_largest_service_line_that_fits_is_saved_and_shown(admin_client):
+    contract = make_contract(type=T.RETAINER)
+    data = {"description": "Everything", "quantity": "100", "unit_price": "99999999999.99"}
+    assert admin_client.post(f"/contracts/{contract.id}/services", data=data).status_code == 302
+    line = db.session.scalar(select(ContractService))
+    assert (line.quantity, line.unit_price_minor) == (Decimal(100), 9_999_999_999_999)
+    page = text(admin_client.get(f"/contracts/{contract.id}"))
+    assert "$9,999,999,999,999.00" in page  # 10**15 - 100 minor units, the bound less a dollar
+
+
 def test_edit_and_remove_a_service_line(admin_client):
     contract = make_contract(type=T.RETAINER)
     line = ContractService(description="Backup", quantity=Decimal(1), unit_price_minor=1000)
@@ -247,6 +289,22 @@ def test_record_and_remove_counts(admin_client):
     assert '<strong id="current-count">24</strong>' in text(
         admin_client.get(f"/contracts/{contract.id}")
     )
+
+
+def test_a_count_past_the_line_bound_is_422_beside_count(admin_client):
+    # the largest count the form takes, at $99,999,999,999.99 a unit: ~10**22 minor units
+    contract = per_unit(start_date=date(2026, 1, 1), unit_price_minor=9_999_999_999_999)
+    url = f"/contracts/{contract.id}/units"
+    data = {"effective_date": "2026-02-10", "count": "999999999"}
+    for headers in ({}, HX):
+        response = admin_client.post(url, data=data, headers=headers)
+        assert response.status_code == 422
+        assert TOO_MUCH in text(response) and 'id="count-error"' in text(response)
+    db.session.expire_all()
+    assert [c.count for c in contract.unit_counts] == [24]
+    data["count"] = "100"  # 100 x 9,999,999,999,999 = the bound less 100 minor units: fits
+    assert admin_client.post(url, data=data).status_code == 302
+    assert "$9,999,999,999,999.00" in text(admin_client.get(f"/contracts/{contract.id}"))
 
 
 def test_a_future_count_is_not_in_force_yet(admin_client):

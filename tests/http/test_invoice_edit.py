@@ -372,7 +372,7 @@ BAD_LINES = [
     (
         {"quantity": "999999", "unit_price": "99999999"},
         "quantity",
-        "That line comes to too much for one invoice.",
+        "Quantity x unit price comes to too much for one line: lower one of them.",
     ),
     ({"discount": "100.01"}, "discount", "The discount cannot exceed quantity x unit price."),
     ({"discount": "-1"}, "discount", "Enter an amount of zero or more."),

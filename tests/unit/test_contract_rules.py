@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from billing.contracts.parts import current_count, line_amount_minor
+from billing.contracts.parts import current_count
 from billing.contracts.terms import (
     CLEARED_TERMS,
     ContractInput,
@@ -306,12 +306,6 @@ def test_current_count_is_the_latest_on_or_before_today():
     assert current_count(counts, date(2026, 1, 1)) == 24
     assert current_count(counts, date(2026, 3, 14)) == 26
     assert current_count(counts, date(2026, 3, 15)) == 29
-
-
-def test_line_amount_is_rounded_half_up():
-    assert line_amount_minor(Decimal("2.5"), 1999) == 4998  # 49.975 -> 49.98
-    assert line_amount_minor(Decimal("0.333"), 100) == 33
-    assert line_amount_minor(Decimal("15"), 2200) == 33000
 
 
 def test_input_is_a_value():

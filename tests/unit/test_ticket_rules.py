@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 
 from billing.errors import Conflict, ValidationFailed
+from billing.money import MAX_LINE_MINOR, line_amount_minor
 from billing.work.items import (
     delete_expense,
     delete_time_entry,
     expense_amount_minor,
-    line_amount_minor,
     parse_quantity,
     save_expense,
     save_time_entry,
@@ -376,7 +376,9 @@ def test_a_product_in_another_currency_needs_a_price(app):
         ({"unit_price": "12.345"}, "unit_price", "at most 2 decimals"),
         ({"unit_price": "abc"}, "unit_price", "such as 1,234.50"),
         ({"unit_price": "-1"}, "unit_price", "zero or more"),
-        ({"unit_price": "21474836.48"}, "unit_price", "too large"),
+        ({"unit_price": "1000000000000"}, "unit_price", "below 1,000,000,000,000"),
+        ({"quantity": "999999.999", "unit_price": "999999999999.99"}, "quantity", "too much"),
+        ({"quantity": "100", "unit_price": "100000000000.01"}, "quantity", "for one line"),
         ({"discount": "x"}, "discount", "such as 1,234.50"),
         ({"discount": "30.01"}, "discount", "cannot be more than the line's 30.00 USD"),
         ({"expense_date": date(2026, 3, 3)}, "expense_date", "future"),
@@ -388,6 +390,18 @@ def test_expense_refusals(app, overrides, field, message):
     with pytest.raises(ValidationFailed, match=message) as refused:
         save_expense(None, make_ticket(), actor=make_user(), **expense_values(**overrides))
     assert refused.value.field == field
+
+
+def test_the_largest_line_is_saved_and_summed_in_sql(app):
+    # a price above the old 32-bit limit (21,474,836.47): the columns are 64-bit, and it is
+    # quantity x price that is bounded (billing.money.MAX_LINE_MINOR), here to the minor unit
+    values = expense_values(quantity="100", unit_price="99999999999.99", discount="0.01")
+    ticket = make_ticket()
+    expense = save_expense(None, ticket, actor=make_user(), **values)
+    assert expense.unit_price_minor == 9_999_999_999_999
+    assert expense_amount_minor(expense) == MAX_LINE_MINOR - 101
+    db.session.flush()
+    assert totals_by_ticket([ticket.id])[ticket.id].expenses_minor == MAX_LINE_MINOR - 101
 
 
 def test_discount_up_to_the_whole_line(app):
