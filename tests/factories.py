@@ -9,7 +9,7 @@ import functools
 import itertools
 import uuid
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from models import (
@@ -20,6 +20,8 @@ from models import (
     Customer,
     Expense,
     Invoice,
+    InvoiceLine,
+    LineKind,
     Product,
     Rate,
     Role,
@@ -104,6 +106,16 @@ def make_contract(customer: Customer | None = None, **fields: Any) -> Contract:
     return _save(contract)
 
 
+def make_retainer(
+    customer: Customer | None = None, unit_price_minor: int = 100000, **fields: Any
+) -> Contract:
+    """A monthly retainer of one unit at ``unit_price_minor`` a period."""
+    values = dict(
+        type=ContractType.RETAINER, quantity=Decimal(1), unit_price_minor=unit_price_minor
+    )
+    return make_contract(customer, **{**values, **fields})
+
+
 def make_ticket(contract: Contract | None = None, **fields: Any) -> Ticket:
     contract = contract or make_contract()
     values = dict(title=f"Ticket {next(_seq)}")
@@ -130,11 +142,15 @@ def make_expense(ticket: Ticket | None = None, **fields: Any) -> Expense:
 
 
 __all__ = [
+    "build_invoice",
     "make_contract",
     "make_customer",
     "make_expense",
+    "make_invoice",
+    "make_line",
     "make_product",
     "make_rate",
+    "make_retainer",
     "make_tax_rate",
     "make_ticket",
     "make_time_entry",
@@ -143,10 +159,25 @@ __all__ = [
 ]
 
 
-def make_invoice(customer: Customer | None = None, lines=(), **fields: Any) -> Invoice:
-    """A Draft of ``customer`` (a new one if not given) in its currency, issued on 1 Nov 2026;
-    subtotal and total are the lines' amounts unless given (tax is the caller's)."""
-    customer = customer or make_customer()
+def make_line(
+    description: str, unit_price_minor: int, quantity: Decimal | int | str = 1, **fields: Any
+) -> InvoiceLine:
+    """An unsaved custom line; its amount is quantity x unit price (half up) unless given."""
+    quantity = Decimal(quantity)
+    amount = (quantity * unit_price_minor).to_integral_value(ROUND_HALF_UP)
+    values = dict(
+        kind=LineKind.CUSTOM,
+        description=description,
+        quantity=quantity,
+        unit_price_minor=unit_price_minor,
+        amount_minor=int(amount),
+    )
+    return InvoiceLine(**{**values, **fields})
+
+
+def build_invoice(customer: Customer, lines=(), **fields: Any) -> Invoice:
+    """An unsaved Draft of ``customer`` in its currency, issued on 1 Nov 2026; subtotal and
+    total are the lines' amounts unless given (tax is the caller's)."""
     lines = list(lines)
     amount = sum(line.amount_minor for line in lines)
     values = dict(
@@ -160,4 +191,9 @@ def make_invoice(customer: Customer | None = None, lines=(), **fields: Any) -> I
         subtotal_minor=amount,
         total_minor=amount,
     )
-    return _save(Invoice(**{**values, **fields}))
+    return Invoice(**{**values, **fields})
+
+
+def make_invoice(customer: Customer | None = None, lines=(), **fields: Any) -> Invoice:
+    """A committed ``build_invoice`` (of a new customer if none is given)."""
+    return _save(build_invoice(customer or make_customer(), lines, **fields))

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from models import Invoice, InvoiceStatus, db
-from tests.factories import make_customer
+from models import InvoiceStatus, db
+from tests.factories import build_invoice, make_customer
 
 pytestmark = pytest.mark.browser
 
@@ -18,13 +18,11 @@ def customer_with_55_invoices(live_app):
     with live_app.app_context():
         customer = make_customer(name=f"Totals {tag}")
         db.session.add_all(
-            Invoice(
+            build_invoice(
+                customer,
                 number=f"TT-{tag}-{n:02d}",
-                customer=customer,
                 issue_date=date(2026, 10, 1),
                 due_date=date(2099, 1, 1),
-                currency="USD",
-                bill_to_name=customer.name,
                 subtotal_minor=1000 * n,
                 total_minor=1000 * n,
                 status=InvoiceStatus.PAID,  # kept out of the other journeys' Draft lists

@@ -9,8 +9,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from models import Invoice, InvoiceLine, LineKind, db
-from tests.factories import make_customer
+from tests.factories import make_customer, make_invoice, make_line
 
 pytestmark = pytest.mark.browser
 
@@ -22,17 +21,15 @@ def sent_invoice(live_app, xero):
     number = f"X-{uuid.uuid4().hex[:6].upper()}"
     with live_app.app_context():
         customer = make_customer(name=f"Export {number}")
-        invoice = Invoice(
-            number=number, customer=customer, issue_date=date(2026, 11, 2),
-            due_date=date(2099, 12, 2), currency="USD", bill_to_name=customer.name,
-            status="sent", subtotal_minor=42050, total_minor=42050,
-        )  # fmt: skip
-        invoice.lines = [
-            InvoiceLine(kind=LineKind.CUSTOM, description="Server migration",
-                        quantity=Decimal("3.5"), unit_price_minor=12014, amount_minor=42050)
-        ]  # fmt: skip
-        db.session.add(invoice)
-        db.session.commit()
+        line = make_line("Server migration", 12014, Decimal("3.5"), amount_minor=42050)
+        make_invoice(
+            customer,
+            [line],
+            number=number,
+            issue_date=date(2026, 11, 2),
+            due_date=date(2099, 12, 2),
+            status="sent",
+        )
     return number
 
 

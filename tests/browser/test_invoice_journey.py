@@ -4,14 +4,12 @@ import re
 import socket
 import uuid
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
-from models import Invoice, InvoiceLine, LineKind, db
-from tests.factories import make_customer
+from tests.factories import make_customer, make_invoice, make_line
 
 pytestmark = pytest.mark.browser
 
@@ -47,23 +45,14 @@ def draft(live_app):
     number = f"T-{uuid.uuid4().hex[:6].upper()}"
     with live_app.app_context():
         customer = make_customer(name=f"Journey {number}", billing_emails="ap@journey.example")
-        invoice = Invoice(
+        make_invoice(
+            customer,
+            [make_line("Setup", 10000)],
             number=number,
-            customer=customer,
             issue_date=date(2026, 11, 2),
             due_date=date(2099, 12, 2),
-            currency="USD",
-            bill_to_name=customer.name,
             bill_to_emails=customer.billing_emails,
-            subtotal_minor=10000,
-            total_minor=10000,
         )
-        invoice.lines = [
-            InvoiceLine(kind=LineKind.CUSTOM, description="Setup", quantity=Decimal(1),
-                        unit_price_minor=10000, amount_minor=10000)
-        ]  # fmt: skip
-        db.session.add(invoice)
-        db.session.commit()
         return number
 
 

@@ -5,14 +5,13 @@ scrolling; the skip link, the bulk confirmations and Back on the Billing page's 
 import re
 import uuid
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
-from models import Invoice, InvoiceLine, InvoiceStatus, LineKind, db
+from models import Invoice, InvoiceStatus, db
 from tests.conftest import TEST_PASSWORD
-from tests.factories import make_customer
+from tests.factories import build_invoice, make_customer, make_line
 
 pytestmark = pytest.mark.browser
 
@@ -56,26 +55,14 @@ def drafts(live_app):
     with live_app.app_context():
         customer = make_customer(name=f"Phone {tag}")
         invoices = [
-            Invoice(
+            build_invoice(
+                customer,
+                [make_line(f"Setup {n}", 10000)],
                 number=f"PH-{tag}-{n}",
-                customer=customer,
                 issue_date=date(2026, 10, 1),
                 due_date=date(2099, 1, 1),
-                currency="USD",
-                bill_to_name=customer.name,
-                subtotal_minor=10000,
-                total_minor=10000,
                 status=InvoiceStatus.DRAFT,
-                lines=[
-                    InvoiceLine(
-                        kind=LineKind.CUSTOM,
-                        description=f"Setup {n}",
-                        quantity=Decimal(1),
-                        unit_price_minor=10000,
-                        amount_minor=10000,
-                    )
-                ],
-            )  # fmt: skip
+            )
             for n in (1, 2, 3)
         ]
         db.session.add_all(invoices)

@@ -2,7 +2,6 @@
 
 import threading
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -24,7 +23,13 @@ from models import (
     TicketStatus,
     db,
 )
-from tests.factories import make_contract, make_customer, make_ticket, make_time_entry
+from tests.factories import (
+    make_contract,
+    make_customer,
+    make_retainer,
+    make_ticket,
+    make_time_entry,
+)
 
 TODAY = date(2026, 11, 25)
 OCTOBER = BatchRequest(date(2026, 10, 1), date(2026, 10, 31))
@@ -44,13 +49,7 @@ def october(app):
     settings.invoice_prefix = "INV-"
     settings.payment_terms_days = 14
     acme = make_customer(name="Acme")
-    retainer = make_contract(
-        acme,
-        name="Managed services",
-        type=ContractType.RETAINER,
-        quantity=Decimal(1),
-        unit_price_minor=100000,
-    )
+    retainer = make_retainer(acme, 100000, name="Managed services")
     hourly = make_contract(acme, name="Break/fix")
     tickets = [_closed(make_ticket(hourly)), _closed(make_ticket(hourly))]
     for t in tickets:

@@ -15,13 +15,12 @@ from models import (
     Invoice,
     InvoiceBatch,
     InvoiceLine,
-    LineKind,
     TaxRate,
     Ticket,
     TimeEntry,
     db,
 )
-from tests.conftest import make_user
+from tests.factories import build_invoice, make_line, make_user
 
 
 def _customer(name="Acme"):
@@ -46,16 +45,8 @@ def _contract(customer, **terms):
 
 
 def _invoice(customer, number="INV-1", **fields):
-    values = dict(
-        number=number,
-        customer=customer,
-        issue_date=date(2026, 2, 1),
-        due_date=date(2026, 3, 3),
-        currency="USD",
-        bill_to_name=customer.name,
-    )
-    values.update(fields)
-    invoice = Invoice(**values)
+    dates = dict(issue_date=date(2026, 2, 1), due_date=date(2026, 3, 3))
+    invoice = build_invoice(customer, number=number, **{**dates, **fields})
     db.session.add(invoice)
     db.session.flush()
     return invoice
@@ -141,17 +132,9 @@ def test_only_one_default_tax_rate(app):
 def test_quantities_and_percentages_round_trip_exactly(app):
     customer = _customer()
     invoice = _invoice(customer)
-    db.session.add(
-        InvoiceLine(
-            invoice=invoice,
-            kind=LineKind.CUSTOM,
-            description="Cabling",
-            quantity=Decimal("1.125"),
-            unit_price_minor=1999,
-            amount_minor=2249,
-            tax_percent=Decimal("8.875"),
-        )
-    )
+    cabling = make_line("Cabling", 1999, Decimal("1.125"), amount_minor=2249, invoice=invoice,
+                        tax_percent=Decimal("8.875"))  # fmt: skip
+    db.session.add(cabling)
     db.session.add(TaxRate(name="NYC", percent=Decimal("8.875")))
     db.session.commit()
     db.session.expire_all()
@@ -172,16 +155,7 @@ def test_deleting_an_invoice_keeps_its_audit_trail_and_drops_its_lines(app):
     invoice = _invoice(customer)
     batch = InvoiceBatch(name="Jan", period_start=date(2026, 1, 1), period_end=date(2026, 1, 31))
     invoice.batch = batch
-    db.session.add(
-        InvoiceLine(
-            invoice=invoice,
-            kind=LineKind.CUSTOM,
-            description="x",
-            quantity=Decimal(1),
-            unit_price_minor=100,
-            amount_minor=100,
-        )
-    )
+    db.session.add(make_line("x", 100, invoice=invoice))
     db.session.add(InvoiceEvent(invoice=invoice, invoice_number=invoice.number, kind="created"))
     db.session.commit()
     db.session.execute(sa.delete(Invoice).where(Invoice.id == invoice.id))

@@ -48,6 +48,7 @@ from quickbooks.objects.taxcode import TaxCode
 from quickbooks.objects.taxrate import TaxRate
 from quickbooks.objects.vendor import Vendor
 
+from tests.fakes.fixtures import fake_fixtures
 from tests.fakes.qbo_faults import QboFault
 from tests.fakes.qbo_seed import (
     GLOBAL_TAX_CODE_RATES,
@@ -64,15 +65,9 @@ SCOPE = "com.intuit.quickbooks.accounting"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeQuickBooks(client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def fresh(fake):
-    fake.reset()
+fake, fresh = fake_fixtures(
+    lambda: FakeQuickBooks(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+)
 
 
 def authorize(url: str) -> dict[str, str]:

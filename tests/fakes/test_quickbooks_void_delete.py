@@ -18,6 +18,7 @@ from quickbooks.objects.invoice import Invoice
 
 from integrations.ledger_errors import ValidationRejected
 from integrations.quickbooks import QuickBooksClient
+from tests.fakes.fixtures import fake_fixtures
 from tests.fakes.qbo_faults import QboFault
 from tests.fakes.quickbooks import FakeQuickBooks
 
@@ -27,15 +28,7 @@ LINKED = (  # [unverified] code 6000 and this wording are the fake's choice
 )
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeQuickBooks() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def fresh(fake):
-    fake.reset()
+fake, fresh = fake_fixtures(lambda: FakeQuickBooks())
 
 
 @pytest.fixture

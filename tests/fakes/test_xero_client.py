@@ -25,6 +25,7 @@ from integrations.xero import (
     connections,
     encode_json,
 )
+from tests.fakes.fixtures import fake_fixtures
 from tests.fakes.xero import DEFAULT_TENANT_ID, FakeXero
 
 DUPLICATE = (
@@ -33,17 +34,7 @@ DUPLICATE = (
 )
 
 
-@pytest.fixture(scope="module")
-def fake():
-    """One fake for the module; each test starts from a reset."""
-    with FakeXero() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def fresh(fake):
-    """Every test sees the seeded organisation only, at real time."""
-    fake.reset()
+fake, fresh = fake_fixtures(lambda: FakeXero())
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from xero_python.identity import IdentityApi
 
 from tests.conftest import STRICT
 from tests.fakes import xero_spec
+from tests.fakes.fixtures import fake_fixtures
 from tests.fakes.xero import DEFAULT_TENANT_ID, FakeXero
 
 CLIENT_ID, CLIENT_SECRET = "conformance-client", "conformance-secret"
@@ -52,17 +53,7 @@ needs_spec = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def fake():
-    """One fake for the module; each test starts from a reset."""
-    with FakeXero(client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def fresh(fake):
-    """Every test sees the seeded organisation only, at real time."""
-    fake.reset()
+fake, fresh = fake_fixtures(lambda: FakeXero(client_id=CLIENT_ID, client_secret=CLIENT_SECRET))
 
 
 @pytest.fixture

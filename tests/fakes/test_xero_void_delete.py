@@ -19,20 +19,12 @@ from xero_python.exceptions import BadRequestException
 from integrations.ledger_errors import ValidationRejected
 from integrations.xero import XeroClient
 from tests.fakes import xero_spec
+from tests.fakes.fixtures import fake_fixtures
 from tests.fakes.xero import DEFAULT_TENANT_ID, FakeXero
 from tests.fakes.xero_invoices import ALLOCATED, NOT_VALID
 from tests.fakes.xero_payments import EXCEEDS, NOT_AUTHORISED, PaymentRefused
 
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeXero() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def fresh(fake):
-    fake.reset()
+fake, fresh = fake_fixtures(lambda: FakeXero())
 
 
 @pytest.fixture

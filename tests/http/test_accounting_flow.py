@@ -10,13 +10,11 @@ import sqlalchemy as sa
 from models import (
     AccountingConnection,
     Invoice,
-    InvoiceLine,
     InvoiceStatus,
-    LineKind,
     Provider,
     db,
 )
-from tests.factories import make_customer
+from tests.factories import make_customer, make_invoice, make_line
 from tests.ledgers import SEEDED, connect, ledger_totals, make_invoices
 
 pytestmark = pytest.mark.usefixtures("ledgers_agree")
@@ -58,24 +56,13 @@ def test_connect_xero_and_quickbooks_through_the_redirect_flow(admin_client, xer
 
 
 def _draft(number="INV-0001") -> Invoice:
-    customer = make_customer(name="Acme Dental")
-    invoice = Invoice(
+    return make_invoice(
+        make_customer(name="Acme Dental"),
+        [make_line("Onboarding", 15000)],
         number=number,
-        customer=customer,
         issue_date=date(2026, 11, 2),
         due_date=date(2026, 12, 2),
-        currency="USD",
-        bill_to_name=customer.name,
-        subtotal_minor=15000,
-        total_minor=15000,
     )
-    invoice.lines = [
-        InvoiceLine(kind=LineKind.CUSTOM, description="Onboarding", quantity=Decimal(1),
-                    unit_price_minor=15000, amount_minor=15000)
-    ]  # fmt: skip
-    db.session.add(invoice)
-    db.session.commit()
-    return invoice
 
 
 def test_export_from_the_invoice_page_and_the_list(admin_client, xero):

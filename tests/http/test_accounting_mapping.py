@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from models import AccountingConnection, Invoice, InvoiceLine, LedgerMapping, LineKind, Provider, db
-from tests.factories import make_customer, make_product, make_tax_rate
+from models import AccountingConnection, LedgerMapping, LineKind, Provider, db
+from tests.factories import make_customer, make_invoice, make_line, make_product, make_tax_rate
 from tests.ledgers import connect
 
 pytestmark = pytest.mark.usefixtures("ledgers_agree")
@@ -86,20 +86,15 @@ def test_xero_export_uses_the_product_account_and_item_code(admin_client, xero):
         },
     )
     customer = make_customer(name="Harbour Dental", currency="NZD")
-    invoice = Invoice(
-        number="INV-0042", customer=customer, issue_date=date(2026, 11, 2),
-        due_date=date(2026, 12, 2), currency="NZD", bill_to_name=customer.name,
-        subtotal_minor=25000, tax_minor=1500, total_minor=26500,
+    firewall = make_line(
+        "Firewall", 10000, kind=LineKind.PRODUCT, product_id=product.id, tax_rate_id=tax.id,
+        tax_name="GST", tax_percent=Decimal(15), position=0,
     )  # fmt: skip
-    invoice.lines = [
-        InvoiceLine(kind=LineKind.PRODUCT, description="Firewall", quantity=Decimal(1),
-                    unit_price_minor=10000, amount_minor=10000, product_id=product.id,
-                    tax_rate_id=tax.id, tax_name="GST", tax_percent=Decimal(15), position=0),
-        InvoiceLine(kind=LineKind.CUSTOM, description="Onboarding", quantity=Decimal(1),
-                    unit_price_minor=15000, amount_minor=15000, position=1),
-    ]  # fmt: skip
-    db.session.add(invoice)
-    db.session.commit()
+    lines = [firewall, make_line("Onboarding", 15000, position=1)]
+    invoice = make_invoice(
+        customer, lines, number="INV-0042", issue_date=date(2026, 11, 2),
+        due_date=date(2026, 12, 2), tax_minor=1500, total_minor=26500,
+    )  # fmt: skip
     response = admin_client.post(f"/invoices/{invoice.id}/export", data={"to": "xero"})
     assert "exported to Xero" in admin_client.get(response.location).get_data(as_text=True)
     (copy,) = xero.invoices()

@@ -13,14 +13,12 @@ from models import (
     Contract,
     ContractType,
     Customer,
-    Invoice,
-    InvoiceLine,
-    LineKind,
     Product,
     Rate,
     TaxRate,
     db,
 )
+from tests.factories import make_invoice, make_line
 
 
 def text(response) -> str:
@@ -167,26 +165,15 @@ def test_used_tax_rate_cannot_be_deleted(admin_client):
             ),
         ]
     )
-    invoice = Invoice(
-        customer=customer,
+    make_invoice(
+        customer,
+        [make_line("x", 1, tax_rate_id=tax.id)],
         number="INV-1",
         issue_date=date(2025, 1, 1),
         due_date=date(2025, 1, 31),
-        currency="USD",
-        bill_to_name=customer.name,
+        subtotal_minor=0,
+        total_minor=0,
     )
-    invoice.lines.append(
-        InvoiceLine(
-            kind=LineKind.CUSTOM,
-            description="x",
-            quantity=Decimal(1),
-            unit_price_minor=1,
-            amount_minor=1,
-            tax_rate_id=tax.id,
-        )
-    )
-    db.session.add(invoice)
-    db.session.commit()
     page = text(admin_client.get(f"/admin/taxes/{tax.id}"))
     assert "In use by 1 contract, 1 product, 1 invoice line" in page
     response = admin_client.post(f"/admin/taxes/{tax.id}/delete")

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from billing.settings import MAX_LOGO_BYTES, default_currency, get_settings
-from models import Customer, Invoice, Role, Settings, db
-from tests.conftest import make_user
+from models import Customer, Role, Settings, db
+from tests.factories import make_invoice, make_user
 
 
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (4, 3)) -> bytes:
@@ -47,22 +47,6 @@ def stored() -> Settings:
 
 def text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
-
-
-def make_invoice(number: str = "INV-7") -> Invoice:
-    """An invoice row, so that invoice numbers count as used."""
-    customer = Customer(name=f"Customer {number}", currency="USD")
-    invoice = Invoice(
-        customer=customer,
-        number=number,
-        issue_date=date(2025, 1, 1),
-        due_date=date(2025, 1, 31),
-        currency="USD",
-        bill_to_name=customer.name,
-    )
-    db.session.add(invoice)
-    db.session.commit()
-    return invoice
 
 
 def test_page_shows_the_current_settings(admin_client):
@@ -171,7 +155,8 @@ def test_next_number_may_go_down_while_no_invoice_exists(admin_client):
 
 def test_next_number_never_goes_below_its_value_once_invoices_exist(admin_client):
     admin_client.post("/admin/settings", data=valid_form(next_invoice_number="10"))
-    make_invoice("ACME-9")
+    customer = Customer(name="Customer ACME-9", currency="USD")  # its number is used now
+    make_invoice(customer, number="ACME-9", issue_date=date(2025, 1, 1), due_date=date(2025, 1, 31))
     lower = admin_client.post(
         "/admin/settings", data=valid_form(next_invoice_number="5", company_name="Not saved")
     )

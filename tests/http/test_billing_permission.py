@@ -3,7 +3,6 @@ allows it; admins always see billing. With it, a technician reads invoices but c
 
 import re
 from datetime import date
-from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -13,15 +12,13 @@ from models import (
     BulkJob,
     Invoice,
     InvoiceBatch,
-    InvoiceLine,
     InvoiceStatus,
-    LineKind,
     TicketStatus,
     User,
     db,
 )
 from tests.conftest import log_in
-from tests.factories import make_customer, make_invoice, make_ticket
+from tests.factories import make_customer, make_invoice, make_line, make_ticket
 
 REFUSAL = "Billing (invoices, batches and their amounts) is not open to you"
 # What a technician allowed to see billing may do there: read. Everything else is admins'.
@@ -52,8 +49,7 @@ def book(app, admin):
     db.session.flush()
     ticket = make_ticket(status=TicketStatus.CLOSED, title="Billed printer fix")
     ticket.batch_id = batch.id
-    line = InvoiceLine(kind=LineKind.CUSTOM, description="Onboarding", quantity=Decimal(1),
-                       unit_price_minor=432109, amount_minor=432109, position=0)  # fmt: skip
+    line = make_line("Onboarding", 432109, position=0)
     invoice = make_invoice(customer, [line], number="INV-7777", batch_id=batch.id)
     job = BulkJob(id="a" * 32, user_id=admin.id, action="pdf", invoice_ids=[invoice.id])
     db.session.add(job)

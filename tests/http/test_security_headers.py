@@ -2,7 +2,6 @@
 inline script or handler for the CSP to refuse, and Retry-After on the login limiter's 429."""
 
 import re
-from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
@@ -11,9 +10,9 @@ import pytest
 
 from demo.build import seed_demo
 from extensions import limiter
-from models import InvoiceLine, LineKind, db
+from models import db
 from tests.conftest import TEST_PASSWORD, log_in
-from tests.factories import make_invoice
+from tests.factories import make_invoice, make_line
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -139,12 +138,7 @@ def test_no_template_has_an_inline_script_handler_or_style():
 def test_no_page_renders_what_the_csp_refuses(app, admin_client):
     """Follow every link from the Billing page (demo data, a Draft with a line), as an admin."""
     seed_demo()
-    invoice = make_invoice(
-        lines=[
-            InvoiceLine(kind=LineKind.CUSTOM, description="Setup", quantity=Decimal(1),
-                        unit_price_minor=10000, amount_minor=10000)
-        ]
-    )  # fmt: skip
+    invoice = make_invoice(lines=[make_line("Setup", 10000)])
     db.session.commit()
     queue, seen, refused = ["/billing", f"/invoices/{invoice.id}", "/batches/new"], set(), {}
     shapes: dict[str, int] = {}  # /tickets/N: two of each kind of page are enough
