@@ -1,5 +1,6 @@
 """What almost every request reads and seldom changes, kept in each worker's memory while the
-database says it is current: the settings, and the Billing page's filter choices.
+database says it is current: the settings, the Billing page's filter choices, and the users
+who log in.
 
 The database holds one number, ``cache_versions.version``. Every transaction that changes a
 table these values come from (:data:`WATCHED`) raises it just before it commits, in the same
@@ -9,7 +10,10 @@ number read before it was loaded: a change committed meanwhile only makes the ne
 load it again. While the request's own transaction has changed a watched table, values are
 read from the database and not kept (no one else sees the change yet).
 
-Authentication is never cached: the user and their session token are read on every request.
+A user's row (with their session token and active flag) is kept like the rest: a change to any
+user (a password, a deactivation, a log-out everywhere) raises the number in the transaction
+that makes it, so every worker reads the row again on its next request and the change applies
+at once (``tests/http/test_user_cache.py``).
 """
 
 from collections.abc import Callable
@@ -21,7 +25,7 @@ import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, make_transient_to_detached
 
 from billing.ledgers.connections import connected_providers
 from billing.settings import get_settings
@@ -32,15 +36,17 @@ from models import (
     InvoiceBatch,
     Provider,
     Settings,
+    User,
     db,
 )
 
 T = TypeVar("T")
 
-WATCHED = (Settings, Customer, InvoiceBatch, AccountingConnection)
+WATCHED = (Settings, Customer, InvoiceBatch, AccountingConnection, User)
 # Settings columns no kept value shows: numbering an invoice must not empty every worker's cache.
 SETTINGS_NOT_KEPT = frozenset({"logo", "next_invoice_number", "updated_at"})
 BATCH_CHOICES = 200  # the newest batches offered in the Billing page's batch filter
+USER_COLUMNS = tuple(sa.inspect(User).column_attrs.keys())  # every column, by attribute name
 EXTENSION = "process_cache"
 VERSION_SQL = "SELECT version FROM cache_versions WHERE id = 1"
 CHANGED = "process_cache.changed"  # in Session.info: this transaction changed a watched table
@@ -89,6 +95,21 @@ def filter_choices() -> FilterChoices:
     return cached("filter_choices", _load_filter_choices)
 
 
+def session_user(user_id: int) -> User | None:
+    """The user ``user_id`` in this request's session, from the worker's memory while current
+    (no query); None when there is no such user."""
+    key = Session.identity_key(User, user_id)
+    if key in db.session.identity_map:  # already in this session (tests share one)
+        return db.session.get(User, user_id)
+    values = cached(f"user:{user_id}", lambda: _load_user(user_id))
+    if values is None:
+        return None
+    user = User(**values)
+    make_transient_to_detached(user)  # as if just read: clean, with its identity
+    db.session.add(user)
+    return user
+
+
 def offered_batches(choices: FilterChoices, selected: int | None) -> tuple[tuple[int, str], ...]:
     """The batches the filter offers: the newest, and the one filtered on (``selected``) in
     place of the last of them when it is older, so the form keeps it."""
@@ -105,6 +126,12 @@ def _load_settings() -> SettingsView:
     settings = get_settings()
     columns = [c.key for c in sa.inspect(Settings).column_attrs if c.key not in SETTINGS_NOT_KEPT]
     return SettingsView(**{key: getattr(settings, key) for key in columns})
+
+
+def _load_user(user_id: int) -> dict[str, Any] | None:
+    columns = [getattr(User, key) for key in USER_COLUMNS]
+    row = db.session.execute(select(*columns).where(User.id == user_id)).first()
+    return None if row is None else row._asdict()
 
 
 def _load_filter_choices() -> FilterChoices:

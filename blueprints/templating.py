@@ -1,5 +1,5 @@
 """Template filters and globals: money and dates in the company's locale, durations, taxes,
-counted nouns, the settings."""
+counted nouns, the settings, the layout's links."""
 
 from datetime import date
 from decimal import Decimal
@@ -7,7 +7,7 @@ from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from flask import Flask, g
+from flask import Flask, current_app, g, request, url_for
 
 from billing.catalog import percent_text, tax_label
 from billing.ledgers.export_text import ledger_amount_text
@@ -17,12 +17,29 @@ from billing.settings import company_locale
 from billing.wording import counted, noun, overdue_text
 from billing.work.durations import format_duration
 
+LAYOUT_URLS = "layout_urls"  # in app.extensions
+LAYOUT_URLS_KEPT = 256
+
 
 def current_settings() -> SettingsView:
     """The settings as pages show them (read-only), kept per worker while current."""
     if "settings" not in g:
         g.settings = settings_view()
     return g.settings
+
+
+def layout_url(endpoint: str, **values: Any) -> str:
+    """``url_for(endpoint, **values)``, built once per worker: for the links every page's layout
+    repeats (the navigation, the stylesheet and scripts), which never change while it runs."""
+    # A relative URL depends on the endpoint, its values and the script root only.
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    urls = current_app.extensions.setdefault(LAYOUT_URLS, {})
+    url = urls.get(key)
+    if url is None:
+        if len(urls) >= LAYOUT_URLS_KEPT:
+            urls.clear()
+        url = urls[key] = url_for(endpoint, **values)
+    return url
 
 
 def money(minor: int | None, currency: str) -> str:
@@ -67,6 +84,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(counted)  # {{ n | counted("invoice") }} -> "2 invoices"
     app.add_template_filter(noun)  # {{ n | noun("invoice") }} -> "invoices"
     app.add_template_filter(overdue_text)  # {{ invoice.days_overdue(today) | overdue_text }}
+
+    app.add_template_global(layout_url)
 
     @app.context_processor
     def inject_settings() -> dict[str, Any]:

@@ -9,9 +9,10 @@ from flask import abort, redirect, request, url_for
 from flask_htmx.responses import HTMXResponseClientRedirect
 from flask_login import current_user
 
+from billing.process_cache import session_user
 from blueprints.auth import bp
 from extensions import htmx, login_manager
-from models import User, db
+from models import User
 
 # Endpoints reachable without a login. Everything else is denied by default.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
@@ -35,7 +36,7 @@ def load_user(user_id: str) -> User | None:
     ident, _, token = user_id.partition(".")
     if not ident.isascii() or not ident.isdigit() or not token or len(ident) > 18:
         return None
-    user = db.session.get(User, int(ident))
+    user = session_user(int(ident))  # kept per worker while current (billing.process_cache)
     if user is None or not secrets.compare_digest(user.session_token, token):
         return None
     return user

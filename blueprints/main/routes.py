@@ -30,7 +30,7 @@ from billing.process_cache import filter_choices, offered_batches
 from billing.settings import company_locale
 from blueprints.auth.access import admin_required
 from blueprints.main import bp
-from blueprints.main.list_format import id_link, list_rows, options
+from blueprints.main.list_format import list_rows, options
 from blueprints.params import QueryArgs, posted_ids
 from blueprints.safe_url import local_path
 from blueprints.templating import current_settings
@@ -110,7 +110,6 @@ def billing():
         "today": today,
         "billing_url": billing_url,
         "ignored": args.ignored,
-        **_row_links(),
     }
     fragment = htmx and not htmx.boosted and not htmx.history_restore_request
     if fragment:
@@ -140,14 +139,6 @@ def billing_totals():
         totals_url="",
         filters=filters,
     )
-
-
-def _row_links() -> dict[str, str]:
-    """The invoice and batch links of the rows, built once per page rather than per row."""
-    return {
-        "invoice_base": id_link("invoices.detail", "invoice_id") or "",
-        "batch_base": id_link("batches.detail", "batch_id") or "",
-    }
 
 
 def _choices(filters: dict[str, str]) -> dict:
