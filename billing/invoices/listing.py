@@ -226,6 +226,7 @@ class Page:
 
 
 # Only what a row shows, as plain rows: no ORM objects to build for a read-only list.
+# blueprints.main.list_format.list_rows unpacks them in this order.
 LIST_COLUMNS = (
     Invoice.id,
     Invoice.number,

@@ -98,31 +98,42 @@ class ListRow(NamedTuple):
 
 def list_rows(rows: Iterable[Any], locale: Locale, today: date) -> list[ListRow]:
     """``billing.invoices.listing.LIST_COLUMNS`` rows as :class:`ListRow`, in ``locale``."""
-    invoice_base = id_link("invoices.detail", "invoice_id")
-    batch_base = id_link("batches.detail", "batch_id")
-    return [
-        ListRow(
-            row.id,
-            row.number,
-            _date(row.issue_date, locale),
-            row.customer_name,
-            row.batch_id,
-            row.batch_name,
-            row.status.value,
-            overdue_text(overdue_days(row.status, row.due_date, today)),  # the model's rule
-            _money(row.total_minor, row.currency, locale),
-            _date(row.due_date, locale),
-            _link(invoice_base, "invoices.detail", "invoice_id", row.id),
-            _link(batch_base, "batches.detail", "batch_id", row.batch_id) if row.batch_id else "",
+    invoice_base, batch_base = (
+        None if base is None else escape(base)
+        for base in (
+            id_link("invoices.detail", "invoice_id"),
+            id_link("batches.detail", "batch_id"),
         )
-        for row in rows
-    ]
+    )
+    listed = []
+    # Unpacked by position (LIST_COLUMNS' order): a Row's attributes by name cost more than the
+    # rest of building the row.
+    for ident, number, issued, due, status, currency, total, customer, batch_id, batch in rows:
+        listed.append(
+            ListRow(
+                ident,
+                number,
+                _date(issued, locale),
+                customer,
+                batch_id,
+                batch,
+                status.value,
+                overdue_text(overdue_days(status, due, today)),  # the model's rule
+                _money(total, currency, locale),
+                _date(due, locale),
+                _link(invoice_base, "invoices.detail", "invoice_id", ident),
+                _link(batch_base, "batches.detail", "batch_id", batch_id) if batch_id else "",
+            )
+        )
+    return listed
 
 
-def _link(base: str | None, endpoint: str, argument: str, ident: int) -> Markup:
+def _link(base: Markup | None, endpoint: str, argument: str, ident: int) -> Markup:
     """``base`` + the id (see :func:`id_link`), or ``url_for`` when the rule does not end
     with the id; escaped."""
-    return escape(url_for(endpoint, **{argument: ident}) if base is None else f"{base}{ident}")
+    if base is None:
+        return escape(url_for(endpoint, **{argument: ident}))
+    return Markup(f"{base}{ident}")  # an escaped path and digits
 
 
 def id_link(endpoint: str, argument: str) -> str | None:

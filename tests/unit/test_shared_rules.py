@@ -65,3 +65,14 @@ def test_one_quantity_bound():
     with pytest.raises(ValidationFailed, match=r"below 1,000,000\.") as refused:
         parse_quantity(str(MAX_QUANTITY), locale="en_US")
     assert refused.value.field == "quantity"
+
+
+def test_the_billing_rows_are_unpacked_in_the_order_of_the_list_columns():
+    # blueprints.main.list_format.list_rows unpacks each row by position.
+    from billing.invoices.listing import LIST_COLUMNS
+
+    names = [column.key for column in LIST_COLUMNS]
+    assert names == [
+        "id", "number", "issue_date", "due_date", "status", "currency", "total_minor",
+        "customer_name", "batch_id", "batch_name",
+    ]  # fmt: skip
