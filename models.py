@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy.ext.hybrid import hybrid_method
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -219,6 +219,23 @@ class BlockEntryKind(enum.StrEnum):
 class ExportState(enum.StrEnum):
     EXPORTED = "exported"
     FAILED = "failed"
+
+
+class PaymentMethod(enum.StrEnum):
+    BANK = "bank"
+    CARD = "card"
+    CASH = "cash"
+    CHEQUE = "cheque"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return "Bank transfer" if self is PaymentMethod.BANK else self.value.capitalize()
+
+
+class PaymentDirection(enum.StrEnum):
+    IN = "in"  # received from the customer
+    OUT = "out"  # a refund paid back to the customer
 
 
 # --- settings, people, catalog -----------------------------------------------------------
@@ -686,7 +703,7 @@ class Invoice(db.Model):
         # Covering the totals of a list filtered by status or by customer (0005).
         sa.Index("ix_invoices_status_currency_total", "status", "currency", "total_minor"),
         sa.Index("ix_invoices_customer_currency_total", "customer_id", "currency", "total_minor"),
-        *_nonneg("subtotal_minor", "tax_minor", "total_minor"),
+        *_nonneg("subtotal_minor", "tax_minor", "total_minor", "paid_minor"),
         AUTOINCREMENT,
     )
 
@@ -713,6 +730,9 @@ class Invoice(db.Model):
     subtotal_minor: Mapped[MinorUnits] = mapped_column(default=0)
     tax_minor: Mapped[MinorUnits] = mapped_column(default=0)
     total_minor: Mapped[MinorUnits] = mapped_column(default=0)
+    # The sum of its payment applications, kept in their transaction (billing.payments), so
+    # that a list can sort and total by balance without summing applications.
+    paid_minor: Mapped[MinorUnits] = mapped_column(default=0, server_default="0")
     sent_at: Mapped[datetime | None]  # first emailed to the customer from here
     created_by_id: Mapped[int | None] = mapped_column(_fk("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -748,6 +768,84 @@ class Invoice(db.Model):
     def days_overdue(self, today: date) -> int:
         """How many days late the invoice is on ``today`` (0 when it is not overdue)."""
         return overdue_days(self.status, self.due_date, today)
+
+    @hybrid_property
+    def balance_minor(self) -> int:
+        """What is still owed: the total less what payments applied to it (also as SQL)."""
+        return self.total_minor - self.paid_minor
+
+    @hybrid_property
+    def is_partly_paid(self) -> bool:
+        """Derived, never stored: something paid, something still owed (also as SQL)."""
+        return 0 < self.paid_minor < self.total_minor
+
+    @is_partly_paid.inplace.expression
+    @classmethod
+    def _is_partly_paid_clause(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.paid_minor > 0, cls.paid_minor < cls.total_minor)
+
+
+class Payment(db.Model):
+    """Money received from a customer (or, ``direction`` out, a refund paid back to it).
+
+    Applied to its invoices by :class:`PaymentApplication` rows; what is not applied is the
+    customer's credit. Deleting keeps the row (``deleted_*``) and removes its applications.
+    """
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+        sa.Index("ix_payments_customer_date", "customer_id", "payment_date"),
+        AUTOINCREMENT,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(_fk("customers.id"))
+    payment_date: Mapped[date]
+    amount_minor: Mapped[MinorUnits]
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "payment_method"))
+    direction: Mapped[PaymentDirection] = mapped_column(
+        str_enum(PaymentDirection, "payment_direction"), default=PaymentDirection.IN
+    )
+    reference: Mapped[str] = mapped_column(sa.String(100), default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(_fk("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(_fk("users.id"))
+    delete_reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    customer: Mapped[Customer] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    deleted_by: Mapped[User | None] = relationship(foreign_keys=[deleted_by_id])
+    applications: Mapped[list[PaymentApplication]] = relationship(
+        back_populates="payment", order_by="PaymentApplication.id"
+    )
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class PaymentApplication(db.Model):
+    """Part of a payment applied to one invoice (the invoice's ``paid_minor`` sums them)."""
+
+    __tablename__ = "payment_applications"
+    __table_args__ = (
+        sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+        AUTOINCREMENT,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(_fk("payments.id"), index=True)
+    # No cascade: an invoice with payments applied cannot be deleted (its batch neither).
+    invoice_id: Mapped[int] = mapped_column(_fk("invoices.id"), index=True)
+    amount_minor: Mapped[MinorUnits]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    payment: Mapped[Payment] = relationship(back_populates="applications")
+    invoice: Mapped[Invoice] = relationship()
 
 
 class ContractCharge(db.Model):

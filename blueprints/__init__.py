@@ -20,12 +20,14 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.cli.batches import batches_cli
     from blueprints.cli.bench import bench_cli
     from blueprints.cli.invoices import invoices_cli
+    from blueprints.cli.payments import payments_cli
     from blueprints.params import IdConverter
 
     # Before any route is added: every <int:...> id is bounded by the id columns (else a 404).
     app.url_map.converters["int"] = IdConverter
     web = (auth.bp, errors.bp, main.bp, work.bp, batches.bp, invoices.bp, admin.bp)
-    for bp in (*web, cli.users_cli, cli.demo_cli, batches_cli, invoices_cli, bench_cli):
+    clis = (cli.users_cli, cli.demo_cli, batches_cli, invoices_cli, payments_cli, bench_cli)
+    for bp in (*web, *clis):
         app.register_blueprint(bp)
     templating.init_app(app)
     input_guard.init_app(app)

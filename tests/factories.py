@@ -22,6 +22,8 @@ from models import (
     Invoice,
     InvoiceLine,
     LineKind,
+    Payment,
+    PaymentMethod,
     Product,
     Rate,
     Role,
@@ -148,6 +150,7 @@ __all__ = [
     "make_expense",
     "make_invoice",
     "make_line",
+    "make_payment",
     "make_product",
     "make_rate",
     "make_retainer",
@@ -197,3 +200,29 @@ def build_invoice(customer: Customer, lines=(), **fields: Any) -> Invoice:
 def make_invoice(customer: Customer | None = None, lines=(), **fields: Any) -> Invoice:
     """A committed ``build_invoice`` (of a new customer if none is given)."""
     return _save(build_invoice(customer or make_customer(), lines, **fields))
+
+
+def make_payment(
+    customer: Customer,
+    amount_minor: int,
+    allocations: dict[int, int] | None = None,
+    user: User | None = None,
+    **fields: Any,
+) -> Payment:
+    """A committed payment by bank transfer on 1 Dec 2026, recorded through
+    ``billing.payments.store.record_payment`` (oldest invoices first unless ``allocations``)."""
+    from billing.payments.store import record_payment
+
+    values = dict(
+        payment_date=date(2026, 12, 1),
+        currency=customer.currency,
+        method=PaymentMethod.BANK,
+        reference="",
+        note="",
+    )
+    payment = record_payment(
+        customer, amount_minor=amount_minor, allocations=allocations, user=user,
+        **{**values, **fields},
+    )  # fmt: skip
+    db.session.commit()
+    return payment

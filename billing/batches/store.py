@@ -35,6 +35,7 @@ from models import (
     InvoiceEvent,
     InvoiceLine,
     InvoiceStatus,
+    PaymentApplication,
     Ticket,
     User,
     db,
@@ -214,11 +215,25 @@ def deletion_refusal(batch: InvoiceBatch) -> str | None:
         .where(Invoice.batch_id == batch.id, Invoice.status.in_(SETTLED_STATUSES))
         .order_by(Invoice.number)
     ).all()
-    if not settled:
+    if settled:
+        names = ", ".join(f"{number} ({status.value})" for number, status in settled)
+        verb = "is" if len(settled) == 1 else "are"
+        return f"Batch {batch.name} cannot be deleted: {names} {verb} paid or refunded."
+    paid = db.session.scalars(
+        sa.select(Invoice.number)
+        .where(
+            Invoice.batch_id == batch.id,
+            sa.exists().where(PaymentApplication.invoice_id == Invoice.id),
+        )
+        .order_by(Invoice.number)
+    ).all()
+    if not paid:
         return None
-    names = ", ".join(f"{number} ({status.value})" for number, status in settled)
-    verb = "is" if len(settled) == 1 else "are"
-    return f"Batch {batch.name} cannot be deleted: {names} {verb} paid or refunded."
+    has = "has" if len(paid) == 1 else "have"
+    return (
+        f"Batch {batch.name} cannot be deleted: {', '.join(paid)} {has} payments applied "
+        "(delete those payments first)."
+    )
 
 
 def delete_batch(batch: InvoiceBatch, user: User | None) -> list[str]:
@@ -226,8 +241,8 @@ def delete_batch(batch: InvoiceBatch, user: User | None) -> list[str]:
 
     Freed numbers are recorded in the audit trail and never handed out again.
 
-    :raise Conflict: one of its invoices is Paid or Refunded, or another writer deleted the
-        batch (or changed it) meanwhile.
+    :raise Conflict: one of its invoices is Paid or Refunded or has payments applied, or
+        another writer deleted the batch (or changed it) meanwhile.
     """
     batch_id = sa.inspect(batch).identity[0]
     try:

@@ -5,13 +5,14 @@ move it by hand along these edges. Back to Draft is an explicit, recorded admin 
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 
 from billing.audit import record_event
 from billing.errors import Conflict
 from billing.wording import counted, noun
-from models import Invoice, InvoiceStatus, User, db
+from models import Invoice, InvoiceEvent, InvoiceStatus, User, db
 
 D, S, E, P, R = (
     InvoiceStatus.DRAFT,
@@ -36,22 +37,35 @@ def allowed(current: InvoiceStatus) -> frozenset[InvoiceStatus]:
 
 
 def change_status(
-    invoice: Invoice, target: InvoiceStatus, user: User | None, why: str = ""
-) -> None:
-    """Move ``invoice`` to ``target`` and record who, when, from, to and why.
+    invoice: Invoice,
+    target: InvoiceStatus,
+    user: User | None,
+    why: str = "",
+    data: dict[str, Any] | None = None,
+) -> InvoiceEvent | None:
+    """Move ``invoice`` to ``target`` and record who, when, from, to, why (and ``data``);
+    the event, or None when it was already there.
 
     :raise Conflict: the transition is not in :data:`TRANSITIONS`.
     """
     current = invoice.status
     if target == current:
-        return
+        return None
     if target not in TRANSITIONS[current]:
         raise Conflict(
             f"Invoice {invoice.number} is {current.value.capitalize()}; "
             f"it cannot become {target.value.capitalize()}."
         )
+    if target == InvoiceStatus.DRAFT and invoice.paid_minor:
+        # A Draft's total can be edited: it could fall below what was paid.
+        raise Conflict(
+            f"Invoice {invoice.number} has payments applied: it cannot go back to Draft. "
+            "Delete its payments first."
+        )
     invoice.status = target
-    record_event(invoice, user, "status", why, from_status=current, to_status=target)
+    return record_event(
+        invoice, user, "status", why, from_status=current, to_status=target, data=data
+    )
 
 
 @dataclass

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import Invoice, InvoiceBatch, InvoiceEvent, InvoiceStatus, Provider, db
+from tests.factories import make_payment
 from tests.ledgers import connect, fake_settings, ledger_invoices, make_invoices, prepare_fake
 
 pytestmark = pytest.mark.usefixtures("ledgers_agree")
@@ -91,6 +92,25 @@ def test_a_batch_with_a_paid_invoice_shows_why_it_cannot_be_deleted(admin_client
     assert 'disabled aria-describedby="delete-refusal"' in page
     assert "Batch November cannot be deleted: INV-0002 (paid) is paid or refunded." in page
     assert admin_client.post(f"/batches/{batch.id}/delete").status_code == 409
+    prepare_fake(provider, fake)
+
+
+def test_a_batch_with_a_payment_applied_shows_why_it_cannot_be_deleted(admin_client, ledger):
+    provider, fake = ledger
+    first, second = make_invoices(2, customers=1)
+    second.status = InvoiceStatus.SENT
+    db.session.commit()
+    batch = _batch([first, second])
+    make_payment(second.customer, 5000, {second.id: 5000})  # partly paid: still Sent
+    page = admin_client.get(f"/batches/{batch.id}").get_data(as_text=True)
+    assert 'disabled aria-describedby="delete-refusal"' in page
+    assert (
+        "Batch November cannot be deleted: INV-0002 has payments applied "
+        "(delete those payments first)."
+    ) in page
+    assert admin_client.post(f"/batches/{batch.id}/delete").status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Invoice, second.id).paid_minor == 5000
     prepare_fake(provider, fake)
 
 

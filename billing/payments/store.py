@@ -1,0 +1,274 @@
+"""Recording payments, applying credit, deleting payments: each keeps ``Invoice.paid_minor``
+equal to the sum of the invoice's applications, in the caller's transaction (it commits).
+
+Every application and every reversal is an event on the invoice's trail. An invoice whose
+balance reaches zero becomes Paid by itself (a status event naming the payment); deleting that
+payment moves it back to the status it had before (recorded too).
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from billing.audit import record_event
+from billing.errors import Conflict, ForbiddenChange, NotYours, ValidationFailed
+from billing.invoices.status import change_status
+from billing.money import format_money
+from billing.payments.allocation import plan_allocation
+from billing.payments.locks import (
+    customer_credit_minor,
+    lock_customer,
+    lock_invoices,
+    unapplied_payments,
+)
+from billing.settings import check_currency, company_locale, get_settings
+from clock import utcnow
+from models import (
+    Customer,
+    Invoice,
+    InvoiceEvent,
+    InvoiceStatus,
+    Payment,
+    PaymentApplication,
+    PaymentDirection,
+    PaymentMethod,
+    User,
+    db,
+)
+
+# Paid by itself when nothing is owed, from these only (a Draft cannot be paid).
+PAYABLE = (InvoiceStatus.SENT, InvoiceStatus.EXPORTED, InvoiceStatus.PAID)
+AUTO_PAID_FROM = (InvoiceStatus.SENT, InvoiceStatus.EXPORTED)
+
+
+def allocation_field(invoice_id: int) -> str:
+    """The form field of the amount applied to one invoice (errors are shown beside it)."""
+    return f"apply_{invoice_id}"
+
+
+def _money(minor: int, currency: str) -> str:
+    return format_money(minor, currency, company_locale(get_settings()))
+
+
+def open_invoices(customer_id: int, currency: str) -> list[Invoice]:
+    """The customer's Sent or Exported invoices in ``currency`` that still owe something."""
+    return list(
+        db.session.scalars(
+            sa.select(Invoice).where(
+                Invoice.customer_id == customer_id,
+                Invoice.currency == currency,
+                Invoice.status.in_(AUTO_PAID_FROM),
+                Invoice.balance_minor > 0,
+            )
+        )
+    )
+
+
+def _checked(
+    customer: Customer, currency: str, allocations: dict[int, int], available: int, what: str
+) -> dict[int, Invoice]:
+    """The invoices of ``allocations``, locked, once each amount is checked against them."""
+    invoices = lock_invoices(allocations)
+    for invoice_id, amount in allocations.items():
+        field = allocation_field(invoice_id)
+        invoice = invoices.get(invoice_id)
+        if invoice is None:
+            raise ValidationFailed(f"Invoice #{invoice_id} no longer exists.", field)
+        if invoice.customer_id != customer.id:
+            raise ValidationFailed(
+                f"Invoice {invoice.number} is another customer's ({invoice.bill_to_name}).",
+                field,
+            )
+        if invoice.currency != currency:
+            raise ValidationFailed(
+                f"Invoice {invoice.number} is in {invoice.currency}, {what} in {currency}.", field
+            )
+        if invoice.status not in PAYABLE:
+            raise ForbiddenChange(
+                f"Invoice {invoice.number} is {invoice.status.value.capitalize()}: "
+                "only a sent or exported invoice can be paid.",
+                field,
+            )
+        if amount <= 0:
+            raise ValidationFailed("Enter an amount above zero, or leave it out.", field)
+        if amount > invoice.balance_minor:
+            raise ValidationFailed(
+                f"{_money(amount, currency)} is more than invoice {invoice.number}'s balance "
+                f"of {_money(invoice.balance_minor, currency)}.",
+                field,
+            )
+    applied = sum(allocations.values())
+    if applied > available:
+        raise ValidationFailed(
+            f"{_money(applied, currency)} applied is more than {what}'s "
+            f"{_money(available, currency)}.",
+            "amount",
+        )
+    return invoices
+
+
+def record_payment(
+    customer: Customer,
+    payment_date: date,
+    amount_minor: int,
+    currency: str,
+    method: PaymentMethod | str,
+    reference: str,
+    note: str,
+    allocations: dict[int, int] | None,
+    user: User | None,
+) -> Payment:
+    """Record a payment received from ``customer`` and apply it: to ``allocations`` (invoice
+    id -> minor units), or, when None, to its open invoices oldest first. What is not applied
+    is the customer's credit. Nothing is committed here.
+
+    :raise ValidationFailed: (beside ``amount``, ``currency``, ``method``, ``reference`` or
+        ``apply_<invoice id>``) a non-positive amount, an invoice of another customer or
+        currency, more than an invoice's balance, more applied than the payment.
+    :raise ForbiddenChange: an invoice that is a Draft or Refunded.
+    :raise Conflict: another writer held the customer's payments too long.
+    """
+    if amount_minor <= 0:
+        raise ValidationFailed("Enter an amount above zero.", "amount")
+    check_currency(currency, field="currency")
+    try:
+        method = PaymentMethod(method)
+    except ValueError:
+        raise ValidationFailed("Choose a payment method from the list.", "method") from None
+    reference = reference.strip()
+    if len(reference) > 100:
+        raise ValidationFailed("Keep the reference to 100 characters.", "reference")
+    lock_customer(customer.id)
+    if allocations is None:
+        allocations = plan_allocation(open_invoices(customer.id, currency), amount_minor).applied
+    invoices = _checked(customer, currency, allocations, amount_minor, "the payment")
+    payment = Payment(
+        customer_id=customer.id, payment_date=payment_date, amount_minor=amount_minor,
+        currency=currency, method=method, direction=PaymentDirection.IN,
+        reference=reference, note=note.strip(),
+        created_by_id=user.id if user else None,
+    )  # fmt: skip
+    db.session.add(payment)
+    db.session.flush()
+    for invoice_id, amount in allocations.items():
+        _apply(payment, invoices[invoice_id], amount, user, "")
+    return payment
+
+
+def apply_credit(
+    customer: Customer, currency: str, allocations: dict[int, int] | None, user: User | None
+) -> list[PaymentApplication]:
+    """Apply the customer's unapplied credit in ``currency`` to its invoices: ``allocations``
+    (invoice id -> minor units), or, when None, all of it to its open invoices oldest first.
+    The credit is taken from its oldest payments first. Nothing is committed here.
+
+    :raise ValidationFailed: as :func:`record_payment`; more than the credit available.
+    """
+    lock_customer(customer.id)
+    credit = customer_credit_minor(customer.id, currency)
+    if allocations is None:
+        allocations = plan_allocation(open_invoices(customer.id, currency), credit).applied
+    if not allocations:
+        raise ValidationFailed("There is no credit, or no open invoice, to apply.", "amount")
+    invoices = _checked(customer, currency, allocations, credit, "the customer's credit")
+    sources = unapplied_payments(customer.id, currency)
+    made = []
+    for invoice_id, amount in allocations.items():
+        while amount:
+            payment, left = sources[0]
+            share = min(amount, left)
+            made.append(_apply(payment, invoices[invoice_id], share, user, "Credit from "))
+            amount -= share
+            sources[0] = (payment, left - share)
+            if sources[0][1] == 0:
+                sources.pop(0)
+    return made
+
+
+def _apply(
+    payment: Payment, invoice: Invoice, amount: int, user: User | None, how: str
+) -> PaymentApplication:
+    application = PaymentApplication(payment=payment, invoice=invoice, amount_minor=amount)
+    db.session.add(application)
+    invoice.paid_minor += amount
+    balance = invoice.balance_minor
+    currency = invoice.currency
+    message = (
+        f"{how}{_describe(payment)}: {_money(amount, currency)} applied; "
+        f"balance due {_money(balance, currency)}."
+    )
+    data = {"payment_id": payment.id, "amount_minor": amount, "balance_minor": balance}
+    record_event(invoice, user, "payment", message[0].upper() + message[1:], data=data)
+    if balance == 0 and invoice.status in AUTO_PAID_FROM:
+        # Which payment made it Paid: deleting that payment then knows the Paid was automatic.
+        why = f"Paid in full by payment #{payment.id}."
+        change_status(invoice, InvoiceStatus.PAID, user, why, {"payment_id": payment.id})
+    return application
+
+
+def _describe(payment: Payment) -> str:
+    said = f"payment #{payment.id} of {_money(payment.amount_minor, payment.currency)}"
+    said += f" by {payment.method.label.lower()} on {payment.payment_date.isoformat()}"
+    return said + (f" (ref. {payment.reference})" if payment.reference else "")
+
+
+def delete_payment(payment: Payment, reason: str, user: User | None) -> None:
+    """Delete ``payment`` (an admin, with a reason): the row is kept, marked deleted; its
+    applications are removed, each recorded on its invoice, whose balance is due again; an
+    invoice it made Paid goes back to its status before. Nothing is committed here.
+
+    :raise ValidationFailed: no reason (beside ``reason``).
+    :raise NotYours: the user is not an admin.
+    :raise Conflict: already deleted, or its credit was refunded meanwhile.
+    """
+    if user is not None and not user.is_admin:
+        raise NotYours("Only an admin can delete a payment.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Say why the payment is deleted (it is recorded).", "reason")
+    lock_customer(payment.customer_id)
+    db.session.refresh(payment)
+    if payment.is_deleted:
+        raise Conflict(f"Payment #{payment.id} was already deleted.")
+    applications = list(payment.applications)
+    if payment.direction == PaymentDirection.IN:
+        unapplied = payment.amount_minor - sum(a.amount_minor for a in applications)
+        if customer_credit_minor(payment.customer_id, payment.currency) < unapplied:
+            raise Conflict(
+                f"Payment #{payment.id} cannot be deleted: part of its credit was refunded."
+            )
+    invoices = lock_invoices(a.invoice_id for a in applications)
+    for application in applications:
+        _reverse(payment, application, invoices[application.invoice_id], reason, user)
+    payment.deleted_at = utcnow()
+    payment.deleted_by_id = user.id if user else None
+    payment.delete_reason = reason
+
+
+def _reverse(
+    payment: Payment, application: PaymentApplication, invoice: Invoice, reason: str, user
+) -> None:
+    amount = application.amount_minor
+    invoice.paid_minor -= amount
+    currency = invoice.currency
+    message = (
+        f"Payment #{payment.id} deleted ({reason}): {_money(amount, currency)} no longer "
+        f"applied; balance due {_money(invoice.balance_minor, currency)}."
+    )
+    data = {"payment_id": payment.id, "amount_minor": -amount}
+    record_event(invoice, user, "payment_deleted", message, data=data)
+    db.session.delete(application)
+    if invoice.status != InvoiceStatus.PAID or invoice.balance_minor == 0:
+        return
+    paid = db.session.scalars(
+        sa.select(InvoiceEvent)
+        .where(InvoiceEvent.invoice_id == invoice.id, InvoiceEvent.kind == "status",
+               InvoiceEvent.to_status == InvoiceStatus.PAID.value)
+        .order_by(InvoiceEvent.id.desc())
+        .limit(1)
+    ).first()  # fmt: skip
+    if paid is None or not (paid.data or {}).get("payment_id") or not paid.from_status:
+        return  # a Paid set by hand (paid elsewhere) stays
+    before = InvoiceStatus(paid.from_status)
+    why = f"Payment #{payment.id} deleted: balance due again."
+    change_status(invoice, before, user, why, {"payment_id": payment.id})
