@@ -1,12 +1,12 @@
 """What the invoice pages show: the invoice with what it needs, its lines grouped as the page
-lists them, its audit trail, the balance of each block contract it bills, and what a new
-invoice may be for."""
+lists them, its audit trail, the payments applied to it, the balance of each block contract it
+bills, and what a new invoice may be for."""
 
 from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from billing.contracts.blocks import BLOCK_TYPES, ledger_totals
 from billing.errors import NotFound
@@ -19,6 +19,8 @@ from models import (
     InvoiceEvent,
     InvoiceLine,
     LineKind,
+    Payment,
+    PaymentApplication,
     Ticket,
     db,
 )
@@ -75,6 +77,19 @@ def load_events(invoice: Invoice) -> list[InvoiceEvent]:
             .where(InvoiceEvent.invoice_id == invoice.id)
             .options(joinedload(InvoiceEvent.user))
             .order_by(InvoiceEvent.created_at, InvoiceEvent.id)
+        )
+    )
+
+
+def load_payment_applications(invoice: Invoice) -> list[PaymentApplication]:
+    """The payments applied to the invoice, oldest first, each with its payment (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(PaymentApplication)
+            .join(PaymentApplication.payment)
+            .where(PaymentApplication.invoice_id == invoice.id)
+            .options(contains_eager(PaymentApplication.payment))
+            .order_by(Payment.payment_date, Payment.id, PaymentApplication.id)
         )
     )
 

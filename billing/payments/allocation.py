@@ -36,14 +36,19 @@ def payment_order(invoices: Iterable[OpenInvoice]) -> list[OpenInvoice]:
     return sorted(invoices, key=lambda i: (i.due_date, len(i.number), i.number, i.id))
 
 
-def plan_allocation(open_invoices: Iterable[OpenInvoice], amount_minor: int) -> Allocation:
-    """Spread ``amount_minor`` over ``open_invoices`` oldest first, never more than an
-    invoice's balance; the rest is unapplied credit. Invoices owing nothing are skipped."""
+def plan_allocation(
+    open_invoices: Iterable[OpenInvoice], amount_minor: int, first_id: int | None = None
+) -> Allocation:
+    """Spread ``amount_minor`` over ``open_invoices`` oldest first (invoice ``first_id`` before
+    them all: the one a payment is recorded from), never more than an invoice's balance; the
+    rest is unapplied credit. Invoices owing nothing are skipped."""
     if amount_minor < 0:
         raise ValueError("amount_minor must not be negative")
     plan = Allocation()
     left = amount_minor
-    for invoice in payment_order(open_invoices):
+    ordered = payment_order(open_invoices)
+    ordered.sort(key=lambda invoice: invoice.id != first_id)  # stable: the rest keep their order
+    for invoice in ordered:
         if left == 0:
             break
         share = min(left, invoice.balance_minor)

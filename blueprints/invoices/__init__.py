@@ -4,4 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
-from blueprints.invoices import bulk_jobs, delivery, export, lines, routes  # noqa: E402,F401
+from blueprints.invoices import (  # noqa: E402,F401
+    bulk_jobs,
+    delivery,
+    export,
+    lines,
+    payments,
+    routes,
+)

@@ -21,10 +21,12 @@ from billing.invoices.page import (
     line_sections,
     load_events,
     load_invoice,
+    load_payment_applications,
     new_invoice_choices,
 )
 from billing.invoices.snapshot import tax_summary
 from billing.invoices.status import allowed, ensure_editable, is_editable
+from billing.payments.store import AUTO_PAID_FROM
 from blueprints.auth.access import admin_required
 from blueprints.forms import ActionForm
 from blueprints.invoices import bp
@@ -62,10 +64,11 @@ def status_targets(invoice: Invoice) -> list[tuple[InvoiceStatus, str]]:
 
 def invoice_page(invoice: Invoice, *, status: int = 200, **forms):
     """The invoice page. ``forms`` replaces a blank form (``line_form``, ``header_form``,
-    ``status_error``) or shows a line as its form (``editing``: (line id, form)), so that
-    errors show without JavaScript too."""
+    ``status_error``, ``delete_error``: (application id, error)) or shows a line as its form
+    (``editing``: (line id, form)), so that errors show without JavaScript too."""
     admin = current_user.is_admin
     editable = admin and is_editable(invoice)
+    draft = invoice.status == InvoiceStatus.DRAFT
     context = {
         "invoice": invoice,
         "sections": line_sections(invoice),
@@ -80,6 +83,11 @@ def invoice_page(invoice: Invoice, *, status: int = 200, **forms):
         "has_logo": current_settings().logo_mimetype is not None,
         "editing": None,
         "status_error": None,
+        # The Payments card (not on a Draft, which cannot be paid).
+        "payments_card": not draft,
+        "applications": [] if draft else load_payment_applications(invoice),
+        "can_record": admin and invoice.status in AUTO_PAID_FROM and invoice.balance_minor > 0,
+        "delete_error": None,
     }
     if editable:
         context["line_form"] = line_form(invoice, line_options(), blank=True)

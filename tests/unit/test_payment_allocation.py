@@ -49,3 +49,15 @@ def test_never_more_than_a_balance_and_settled_invoices_are_skipped():
     assert plan_allocation([], 700).unapplied_minor == 700
     with pytest.raises(ValueError):
         plan_allocation(invoices, -1)
+
+
+def test_the_invoice_a_payment_is_recorded_from_comes_first():
+    # From INV-10's page, 100.00: its 80.25 first, then 19.75 of the oldest (INV-2).
+    invoices = [
+        Open(3, "INV-10", date(2026, 11, 1), 8025),
+        Open(1, "INV-2", date(2026, 10, 1), 10000),
+        Open(2, "INV-9", date(2026, 11, 1), 25050),
+    ]
+    plan = plan_allocation(invoices, 10000, first_id=3)
+    assert list(plan.applied.items()) == [(3, 8025), (1, 1975)]
+    assert plan_allocation(invoices, 10000, first_id=99).applied == {1: 10000}  # not open
