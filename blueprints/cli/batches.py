@@ -61,7 +61,9 @@ def create_batch_command(start, end, name: str, customers: tuple[str, ...], expo
 
 
 @batches_cli.cli.command("list")
-@click.option("--limit", default=BATCH_LIST_LIMIT, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--limit", default=BATCH_LIST_LIMIT, show_default=True, type=click.IntRange(1, 10_000)
+)
 def list_batches_command(limit: int) -> None:
     """The batches, newest first, as the Batches page lists them: id, name, period, invoices
     and total."""

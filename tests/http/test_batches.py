@@ -209,3 +209,5 @@ def test_cli_lists_the_batches_as_the_page_does(admin_client, runner, work):
     assert page.index("Nothing yet") < page.index(">Oct<") and "$1,275.00" in page
     assert runner.invoke(args=["batches", "list", "--limit", "1"]).output.count("\n") == 1
     assert runner.invoke(args=["batches", "list", "--limit", "0"]).exit_code == 2
+    huge = runner.invoke(args=["batches", "list", "--limit", "99999999999999999999"])
+    assert huge.exit_code == 2 and "10000" in huge.output  # refused before any query
