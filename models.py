@@ -248,6 +248,7 @@ class Settings(db.Model):
     __table_args__ = (
         sa.CheckConstraint("id = 1", name="single_row"),
         sa.CheckConstraint("next_invoice_number >= 1", name="next_number_positive"),
+        sa.CheckConstraint("next_credit_note_number >= 1", name="next_credit_note_positive"),
         *_nonneg("payment_terms_days"),
     )
 
@@ -263,6 +264,11 @@ class Settings(db.Model):
     bank_details: Mapped[str] = mapped_column(sa.Text, default="")
     invoice_prefix: Mapped[str] = mapped_column(sa.String(20), default="INV-")
     next_invoice_number: Mapped[int] = mapped_column(default=1)
+    # Credit notes have their own sequence (CN-0001), never shared with invoices.
+    credit_note_prefix: Mapped[str] = mapped_column(
+        sa.String(20), default="CN-", server_default="CN-"
+    )
+    next_credit_note_number: Mapped[int] = mapped_column(default=1, server_default="1")
     email_subject: Mapped[str] = mapped_column(sa.String(200), default="")
     email_body: Mapped[str] = mapped_column(sa.Text, default="")
     invoice_footer: Mapped[str] = mapped_column(sa.Text, default="")
@@ -340,6 +346,8 @@ class Customer(db.Model):
     currency: Mapped[str] = mapped_column(sa.String(3))
     active: Mapped[bool] = mapped_column(default=True)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # No overdue reminders are emailed to a customer that opted out (billing.reminders).
+    reminders_opt_out: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     contracts: Mapped[list[Contract]] = relationship(back_populates="customer")
@@ -703,7 +711,7 @@ class Invoice(db.Model):
         # Covering the totals of a list filtered by status or by customer (0005).
         sa.Index("ix_invoices_status_currency_total", "status", "currency", "total_minor"),
         sa.Index("ix_invoices_customer_currency_total", "customer_id", "currency", "total_minor"),
-        *_nonneg("subtotal_minor", "tax_minor", "total_minor", "paid_minor"),
+        *_nonneg("subtotal_minor", "tax_minor", "total_minor", "paid_minor", "credited_minor"),
         AUTOINCREMENT,
     )
 
@@ -733,6 +741,12 @@ class Invoice(db.Model):
     # The sum of its payment applications, kept in their transaction (billing.payments), so
     # that a list can sort and total by balance without summing applications.
     paid_minor: Mapped[MinorUnits] = mapped_column(default=0, server_default="0")
+    # The sum of its credit notes' totals, kept in their transaction (billing.credit_notes).
+    credited_minor: Mapped[MinorUnits] = mapped_column(default=0, server_default="0")
+    # The day nothing more was owed (the latest payment or credit note that settled it, or the
+    # day it was marked Paid by hand); None while something is owed. Receivables as of a past
+    # date read it, so they skip the settled history without summing its payments (0014).
+    settled_on: Mapped[date | None] = mapped_column(index=True)
     sent_at: Mapped[datetime | None]  # first emailed to the customer from here
     created_by_id: Mapped[int | None] = mapped_column(_fk("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -771,18 +785,19 @@ class Invoice(db.Model):
 
     @hybrid_property
     def balance_minor(self) -> int:
-        """What is still owed: the total less what payments applied to it (also as SQL)."""
-        return self.total_minor - self.paid_minor
+        """What is still owed: the total less what payments applied to it and its credit
+        notes (also as SQL)."""
+        return self.total_minor - self.paid_minor - self.credited_minor
 
     @hybrid_property
     def is_partly_paid(self) -> bool:
         """Derived, never stored: something paid, something still owed (also as SQL)."""
-        return 0 < self.paid_minor < self.total_minor
+        return self.paid_minor > 0 and self.balance_minor > 0
 
     @is_partly_paid.inplace.expression
     @classmethod
     def _is_partly_paid_clause(cls) -> sa.ColumnElement[bool]:
-        return sa.and_(cls.paid_minor > 0, cls.paid_minor < cls.total_minor)
+        return sa.and_(cls.paid_minor > 0, cls.balance_minor > 0)
 
 
 class Payment(db.Model):
@@ -815,8 +830,11 @@ class Payment(db.Model):
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(_fk("users.id"))
     delete_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # A refund (direction out) paying back what a credit note turned into the customer's credit.
+    credit_note_id: Mapped[int | None] = mapped_column(_fk("credit_notes.id"), index=True)
 
     customer: Mapped[Customer] = relationship()
+    credit_note: Mapped[CreditNote | None] = relationship(foreign_keys=[credit_note_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     deleted_by: Mapped[User | None] = relationship(foreign_keys=[deleted_by_id])
     applications: Mapped[list[PaymentApplication]] = relationship(
@@ -829,11 +847,17 @@ class Payment(db.Model):
 
 
 class PaymentApplication(db.Model):
-    """Part of a payment applied to one invoice (the invoice's ``paid_minor`` sums them)."""
+    """Part of a payment applied to one invoice (the invoice's ``paid_minor`` sums them).
+
+    A row is never changed: a credit note on a paid invoice releases payment with a negative
+    row (``credit_note_id`` says which), so the invoice's balance on any past day is the sum of
+    the rows ``applied_on`` or before it.
+    """
 
     __tablename__ = "payment_applications"
     __table_args__ = (
-        sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+        sa.CheckConstraint("amount_minor <> 0", name="amount_nonzero"),
+        sa.Index("ix_payment_applications_invoice_applied", "invoice_id", "applied_on"),
         AUTOINCREMENT,
     )
 
@@ -842,10 +866,113 @@ class PaymentApplication(db.Model):
     # No cascade: an invoice with payments applied cannot be deleted (its batch neither).
     invoice_id: Mapped[int] = mapped_column(_fk("invoices.id"), index=True)
     amount_minor: Mapped[MinorUnits]
+    # The day it took effect: the payment's date, or the day credit or a release was applied.
+    applied_on: Mapped[date]
+    credit_note_id: Mapped[int | None] = mapped_column(_fk("credit_notes.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     payment: Mapped[Payment] = relationship(back_populates="applications")
     invoice: Mapped[Invoice] = relationship()
+
+
+class CreditNote(db.Model):
+    """A credit against one issued invoice: the whole of it, chosen lines, or an amount, with a
+    reason; numbered in its own sequence. Its total reduces the invoice's balance; what the
+    invoice had been paid beyond that becomes the customer's credit (or a refund)."""
+
+    __tablename__ = "credit_notes"
+    __table_args__ = (
+        sa.CheckConstraint("total_minor > 0", name="total_positive"),
+        *_nonneg("subtotal_minor", "tax_minor"),
+        sa.Index("ix_credit_notes_customer_date", "customer_id", "issue_date"),
+        AUTOINCREMENT,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    invoice_id: Mapped[int] = mapped_column(_fk("invoices.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(_fk("customers.id"))
+    issue_date: Mapped[date]
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    # "whole", "lines" or "amount": how it was made (shown, not used in sums).
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    subtotal_minor: Mapped[MinorUnits]
+    tax_minor: Mapped[MinorUnits]
+    total_minor: Mapped[MinorUnits]
+    # Of the total, what had been paid on the invoice and became the customer's credit.
+    released_minor: Mapped[MinorUnits] = mapped_column(default=0)
+    # Snapshots, as on the invoice.
+    bill_to_name: Mapped[str] = mapped_column(sa.String(200))
+    bill_to_address: Mapped[str] = mapped_column(sa.Text, default="")
+    bill_to_emails: Mapped[str] = mapped_column(sa.Text, default="")
+    issuer: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    sent_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(_fk("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    invoice: Mapped[Invoice] = relationship()
+    customer: Mapped[Customer] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    lines: Mapped[list[CreditNoteLine]] = relationship(
+        back_populates="credit_note", cascade="all, delete-orphan",
+        order_by="CreditNoteLine.position",
+    )  # fmt: skip
+
+
+class CreditNoteLine(db.Model):
+    """One line of a credit note, taxed at its own rate (a snapshot, as invoice lines are)."""
+
+    __tablename__ = "credit_note_lines"
+    __table_args__ = (*_nonneg("amount_minor"), AUTOINCREMENT)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_note_id: Mapped[int] = mapped_column(_fk("credit_notes.id", "CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    # The invoice line it credits (None for an amount credited at a rate).
+    invoice_line_id: Mapped[int | None] = mapped_column(
+        _fk("invoice_lines.id", "SET NULL"), index=True
+    )
+    description: Mapped[str] = mapped_column(sa.Text)
+    quantity: Mapped[Decimal] = mapped_column(ScaledDecimal(3))
+    unit_price_minor: Mapped[MinorUnits]
+    amount_minor: Mapped[MinorUnits]
+    tax_rate_id: Mapped[int | None] = mapped_column(_fk("tax_rates.id", "SET NULL"))
+    tax_name: Mapped[str] = mapped_column(sa.String(80), default="")
+    tax_percent: Mapped[Decimal] = mapped_column(ScaledDecimal(4), default=Decimal(0))
+
+    credit_note: Mapped[CreditNote] = relationship(back_populates="lines")
+
+
+class ReminderStep(db.Model):
+    """One step of the overdue-reminder schedule (Admin): so many days past due, its email."""
+
+    __tablename__ = "reminder_steps"
+    __table_args__ = (
+        sa.CheckConstraint("days_overdue >= 1", name="days_positive"),
+        AUTOINCREMENT,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    days_overdue: Mapped[int] = mapped_column(unique=True)
+    subject: Mapped[str] = mapped_column(sa.String(200), default="")
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class ReminderSent(db.Model):
+    """A reminder emailed for one invoice at one step: the unique key is what keeps a step
+    from going twice."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (sa.UniqueConstraint("invoice_id", "step_id"), AUTOINCREMENT)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(_fk("invoices.id", "CASCADE"))
+    step_id: Mapped[int] = mapped_column(_fk("reminder_steps.id", "CASCADE"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_by_id: Mapped[int | None] = mapped_column(_fk("users.id"))  # None: the schedule
+    recipients: Mapped[str] = mapped_column(sa.Text, default="")
 
 
 class ContractCharge(db.Model):

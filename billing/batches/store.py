@@ -30,6 +30,7 @@ from models import (
     SETTLED_STATUSES,
     BlockLedgerEntry,
     ContractCharge,
+    CreditNote,
     Invoice,
     InvoiceBatch,
     InvoiceEvent,
@@ -227,12 +228,23 @@ def deletion_refusal(batch: InvoiceBatch) -> str | None:
         )
         .order_by(Invoice.number)
     ).all()
-    if not paid:
+    if paid:
+        has = "has" if len(paid) == 1 else "have"
+        return (
+            f"Batch {batch.name} cannot be deleted: {', '.join(paid)} {has} payments applied "
+            "(delete those payments first)."
+        )
+    credited = db.session.scalars(
+        sa.select(Invoice.number)
+        .where(Invoice.batch_id == batch.id, sa.exists().where(CreditNote.invoice_id == Invoice.id))
+        .order_by(Invoice.number)
+    ).all()
+    if not credited:
         return None
-    has = "has" if len(paid) == 1 else "have"
+    has = "has" if len(credited) == 1 else "have"
     return (
-        f"Batch {batch.name} cannot be deleted: {', '.join(paid)} {has} payments applied "
-        "(delete those payments first)."
+        f"Batch {batch.name} cannot be deleted: {', '.join(credited)} {has} credit notes "
+        "(a credit note is never deleted)."
     )
 
 

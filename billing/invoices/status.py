@@ -5,14 +5,18 @@ move it by hand along these edges. Back to Draft is an explicit, recorded admin 
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 
 from billing.audit import record_event
 from billing.errors import Conflict
+from billing.money import format_money
+from billing.settings import company_locale, get_settings
 from billing.wording import counted, noun
-from models import Invoice, InvoiceEvent, InvoiceStatus, User, db
+from clock import today
+from models import SETTLED_STATUSES, Invoice, InvoiceEvent, InvoiceStatus, User, db
 
 D, S, E, P, R = (
     InvoiceStatus.DRAFT,
@@ -42,9 +46,15 @@ def change_status(
     user: User | None,
     why: str = "",
     data: dict[str, Any] | None = None,
+    *,
+    settled_on: date | None = None,
 ) -> InvoiceEvent | None:
     """Move ``invoice`` to ``target`` and record who, when, from, to, why (and ``data``);
     the event, or None when it was already there.
+
+    Paid or Refunded, it is settled on ``settled_on`` (today when not given: marked by hand);
+    any other status, nothing is settled. A Paid marked while a balance is due (no payment
+    recorded here, ``data`` names none) says so on the trail.
 
     :raise Conflict: the transition is not in :data:`TRANSITIONS`.
     """
@@ -62,7 +72,21 @@ def change_status(
             f"Invoice {invoice.number} has payments applied: it cannot go back to Draft. "
             "Delete its payments first."
         )
+    if target == InvoiceStatus.DRAFT and invoice.credited_minor:
+        raise Conflict(f"Invoice {invoice.number} has credit notes: it cannot go back to Draft.")
     invoice.status = target
+    if target in SETTLED_STATUSES:
+        invoice.settled_on = invoice.settled_on or settled_on or today()
+    else:
+        invoice.settled_on = None
+    if (
+        target == InvoiceStatus.PAID
+        and invoice.balance_minor > 0
+        and not (data or {}).get("payment_id")
+    ):
+        owed = format_money(invoice.balance_minor, invoice.currency, company_locale(get_settings()))
+        note = f"Marked Paid by hand: no payment recorded here ({owed} of the balance)."
+        why = f"{note} {why}".strip()
     return record_event(
         invoice, user, "status", why, from_status=current, to_status=target, data=data
     )

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 
 from billing.audit import record_event
 from billing.errors import Conflict, ForbiddenChange, NotYours, ValidationFailed
-from billing.invoices.status import change_status
 from billing.money import format_money
 from billing.payments.allocation import plan_allocation
 from billing.payments.locks import (
@@ -21,12 +20,12 @@ from billing.payments.locks import (
     lock_invoices,
     unapplied_payments,
 )
+from billing.payments.settling import AUTO_PAID_FROM, paid_when_settled, unpaid_when_owed
 from billing.settings import check_currency, company_locale, get_settings
-from clock import utcnow
+from clock import today, utcnow
 from models import (
     Customer,
     Invoice,
-    InvoiceEvent,
     InvoiceStatus,
     Payment,
     PaymentApplication,
@@ -36,9 +35,8 @@ from models import (
     db,
 )
 
-# Paid by itself when nothing is owed, from these only (a Draft cannot be paid).
+# A Paid invoice may still take a payment for what it owes (one marked Paid by hand).
 PAYABLE = (InvoiceStatus.SENT, InvoiceStatus.EXPORTED, InvoiceStatus.PAID)
-AUTO_PAID_FROM = (InvoiceStatus.SENT, InvoiceStatus.EXPORTED)
 
 
 def allocation_field(invoice_id: int) -> str:
@@ -151,7 +149,7 @@ def record_payment(
     db.session.add(payment)
     db.session.flush()
     for invoice_id, amount in allocations.items():
-        _apply(payment, invoices[invoice_id], amount, user, "")
+        _apply(payment, invoices[invoice_id], amount, user, "", payment_date)
     return payment
 
 
@@ -177,7 +175,8 @@ def apply_credit(
         while amount:
             payment, left = sources[0]
             share = min(amount, left)
-            made.append(_apply(payment, invoices[invoice_id], share, user, "Credit from "))
+            invoice = invoices[invoice_id]
+            made.append(_apply(payment, invoice, share, user, "Credit from ", today()))
             amount -= share
             sources[0] = (payment, left - share)
             if sources[0][1] == 0:
@@ -186,9 +185,11 @@ def apply_credit(
 
 
 def _apply(
-    payment: Payment, invoice: Invoice, amount: int, user: User | None, how: str
+    payment: Payment, invoice: Invoice, amount: int, user: User | None, how: str, day: date
 ) -> PaymentApplication:
-    application = PaymentApplication(payment=payment, invoice=invoice, amount_minor=amount)
+    application = PaymentApplication(
+        payment=payment, invoice=invoice, amount_minor=amount, applied_on=day
+    )
     db.session.add(application)
     invoice.paid_minor += amount
     balance = invoice.balance_minor
@@ -199,10 +200,8 @@ def _apply(
     )
     data = {"payment_id": payment.id, "amount_minor": amount, "balance_minor": balance}
     record_event(invoice, user, "payment", message[0].upper() + message[1:], data=data)
-    if balance == 0 and invoice.status in AUTO_PAID_FROM:
-        # Which payment made it Paid: deleting that payment then knows the Paid was automatic.
-        why = f"Paid in full by payment #{payment.id}."
-        change_status(invoice, InvoiceStatus.PAID, user, why, {"payment_id": payment.id})
+    why = f"Paid in full by payment #{payment.id}."
+    paid_when_settled(invoice, user, why, {"payment_id": payment.id})
     return application
 
 
@@ -258,17 +257,5 @@ def _reverse(
     data = {"payment_id": payment.id, "amount_minor": -amount}
     record_event(invoice, user, "payment_deleted", message, data=data)
     db.session.delete(application)
-    if invoice.status != InvoiceStatus.PAID or invoice.balance_minor == 0:
-        return
-    paid = db.session.scalars(
-        sa.select(InvoiceEvent)
-        .where(InvoiceEvent.invoice_id == invoice.id, InvoiceEvent.kind == "status",
-               InvoiceEvent.to_status == InvoiceStatus.PAID.value)
-        .order_by(InvoiceEvent.id.desc())
-        .limit(1)
-    ).first()  # fmt: skip
-    if paid is None or not (paid.data or {}).get("payment_id") or not paid.from_status:
-        return  # a Paid set by hand (paid elsewhere) stays
-    before = InvoiceStatus(paid.from_status)
     why = f"Payment #{payment.id} deleted: balance due again."
-    change_status(invoice, before, user, why, {"payment_id": payment.id})
+    unpaid_when_owed(invoice, user, why, {"payment_id": payment.id})
