@@ -790,6 +790,23 @@ class Invoice(db.Model):
         return self.total_minor - self.paid_minor - self.credited_minor
 
     @hybrid_property
+    def owed_minor(self) -> int:
+        """What the customer owes on it now (also as SQL): the balance of a Sent or Exported
+        invoice; a Draft is not owed yet, a Paid or Refunded one is settled."""
+        return self.balance_minor if self.status in OVERDUE_STATUSES else 0
+
+    @owed_minor.inplace.expression
+    @classmethod
+    def _owed_minor_clause(cls) -> sa.ColumnElement[int]:
+        return sa.case(
+            (
+                cls.status.in_(OVERDUE_STATUSES),
+                cls.total_minor - cls.paid_minor - cls.credited_minor,
+            ),
+            else_=0,
+        )
+
+    @hybrid_property
     def is_partly_paid(self) -> bool:
         """Derived, never stored: something paid, something still owed (also as SQL)."""
         return self.paid_minor > 0 and self.balance_minor > 0

@@ -1,31 +1,31 @@
-"""Sending an invoice by email: the recipients, the default subject and body, and delivery.
+"""Sending an invoice by email: the default subject and body, the message, and its outcome.
 
-With ``MAIL_SERVER`` set the message goes out over SMTP; without it (the embedded default) it
-is written as an ``.eml`` file to ``<instance>/outbox/``. Either way the outcome is recorded on
+Delivery (SMTP, or the outbox without ``MAIL_SERVER``) is :mod:`billing.mail`'s. Either way
+the outcome is recorded on
 the invoice and committed here, because the email has left (or failed to) whatever the caller
 does next: success makes a Draft or Exported invoice Sent; a failure changes nothing but adds
 a ``send_failed`` event with the server's own words.
 """
 
 import logging
-import smtplib
-import ssl
-from collections.abc import Iterable, Mapping
-from contextlib import suppress
-from dataclasses import dataclass
+from collections.abc import Iterable
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
-from pathlib import Path
-from typing import Any
 
 from babel.dates import format_date
-from flask import current_app
 
 from billing.audit import record_event
-from billing.errors import BillingError, ValidationFailed
+from billing.errors import ValidationFailed
 from billing.invoices.pdf import pdf_filename, render_invoice_pdf
 from billing.invoices.status import change_status
 from billing.ledgers.export import approve_ledger_drafts
+from billing.mail import (  # noqa: F401 (re-exported: callers name them here)
+    MAX_RECIPIENTS,
+    SendFailed,
+    SendResult,
+    check_recipients,
+    compose,
+    deliver,
+)
 from billing.money import format_money
 from billing.settings import (
     DEFAULT_EMAIL_BODY,
@@ -34,46 +34,13 @@ from billing.settings import (
     company_locale,
     get_settings,
 )
-from billing.users import check_addresses
 from clock import utcnow
 from models import Invoice, InvoiceStatus, Settings, User, db
 
 log = logging.getLogger(__name__)
 
-MAX_RECIPIENTS = 20
-SMTP_TIMEOUT = 15  # seconds, per connection attempt and per reply
-OUTBOX = "outbox"
 # Sending makes these Sent; a Sent, Paid or Refunded invoice is re-sent as it is.
 BECOMES_SENT = (InvoiceStatus.DRAFT, InvoiceStatus.EXPORTED)
-
-
-class SendFailed(BillingError):
-    """The mail server (or the outbox folder) refused the message; nothing was sent."""
-
-    status_code = 502
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """A delivered invoice: to whom, and what to tell the user (the outbox file, if any)."""
-
-    recipients: tuple[str, ...]
-    message: str
-    outbox_file: Path | None = None
-
-
-def check_recipients(addresses: Iterable[str], *, field: str = "recipients") -> list[str]:
-    """Each address validated and normalised, duplicates dropped, order kept.
-
-    :raise ValidationFailed: a malformed address (named), none at all, or more than 20.
-    """
-    return check_addresses(
-        addresses,
-        most=MAX_RECIPIENTS,
-        none="Enter at least one email address.",
-        too_many=f"Send to at most {MAX_RECIPIENTS} addresses at once.",
-        field=field,
-    )
 
 
 def default_subject_body(invoice: Invoice) -> tuple[str, str]:
@@ -113,20 +80,7 @@ def build_message(
     invoice: Invoice, recipients: Iterable[str], subject: str, body: str, pdf: bytes
 ) -> EmailMessage:
     """The email: from ``MAIL_DEFAULT_SENDER`` to ``recipients``, the PDF as ``<number>.pdf``."""
-    sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    message = EmailMessage()
-    message["Subject"] = " ".join(subject.split())
-    message["From"] = sender
-    message["To"] = ", ".join(recipients)
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = make_msgid(domain=domain)  # a domain: no slow getfqdn() look-up
-    # Quoted-printable keeps a non-ASCII body 7-bit, for servers without 8BITMIME.
-    message.set_content(body, cte=None if body.isascii() else "quoted-printable")
-    message.add_attachment(
-        pdf, maintype="application", subtype="pdf", filename=pdf_filename(invoice)
-    )
-    return message
+    return compose(recipients, subject, body, [(pdf, pdf_filename(invoice))])
 
 
 def send_invoice(
@@ -145,7 +99,7 @@ def send_invoice(
         raise ValidationFailed("Enter a message.", "body")
     message = build_message(invoice, addresses, subject, body, render_invoice_pdf(invoice))
     try:
-        result = _deliver(invoice, message, addresses)
+        result = deliver(message, addresses, pdf_filename(invoice).removesuffix(".pdf"))
     except SendFailed as error:
         to = ", ".join(addresses)
         record_event(invoice, user, "send_failed", f"Sending to {to} failed: {error}")
@@ -159,127 +113,3 @@ def send_invoice(
     db.session.commit()
     approve_ledger_drafts(invoice, user)
     return result
-
-
-def _deliver(invoice: Invoice, message: EmailMessage, recipients: list[str]) -> SendResult:
-    config = current_app.config
-    if not config.get("MAIL_SERVER"):
-        path = _write_outbox(invoice, message)
-        relative = f"{OUTBOX}/{path.name}"
-        return SendResult(
-            tuple(recipients),
-            f"No mail server is configured (MAIL_SERVER), so the email to "
-            f"{', '.join(recipients)} was written to {relative} in the instance folder.",
-            path,
-        )
-    try:
-        _send_smtp(message, recipients, config)
-    except (smtplib.SMTPException, OSError) as error:
-        raise SendFailed(describe_smtp_error(error, config)) from error
-    return SendResult(tuple(recipients), f"Sent to {', '.join(recipients)}.")
-
-
-def _write_outbox(invoice: Invoice, message: EmailMessage) -> Path:
-    folder = Path(current_app.instance_path) / OUTBOX
-    stem = f"{pdf_filename(invoice).removesuffix('.pdf')}-{utcnow():%Y%m%dT%H%M%SZ}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for attempt in range(1, 100):
-            path = folder / (f"{stem}.eml" if attempt == 1 else f"{stem}-{attempt}.eml")
-            try:
-                out = path.open("xb")  # "x": a second send in the same second never overwrites
-            except FileExistsError:
-                continue
-            with out:
-                out.write(bytes(message))
-            return path
-    except OSError as error:
-        raise SendFailed(f"The outbox folder {folder} cannot be written: {error}") from error
-    raise SendFailed(f"Too many messages for {stem} in {folder} this second.")
-
-
-def _send_smtp(message: EmailMessage, recipients: list[str], config: Mapping[str, Any]) -> None:
-    sender = parseaddr(config["MAIL_DEFAULT_SENDER"])[1]
-    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT)
-    try:
-        if config.get("MAIL_USE_TLS"):
-            smtp.starttls(context=ssl.create_default_context())
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        _transmit(smtp, message, sender, recipients)
-    finally:
-        # Once the message is accepted, a QUIT that goes wrong must not turn it into a failure.
-        with suppress(smtplib.SMTPException, OSError):
-            smtp.quit()
-        smtp.close()
-
-
-def _transmit(
-    smtp: smtplib.SMTP, message: EmailMessage, sender: str, recipients: list[str]
-) -> None:
-    # All or nothing: every recipient is checked before the message is handed over, so that
-    # one refused address does not leave the others sent while the invoice says it failed.
-    smtp.ehlo_or_helo_if_needed()
-    international = not all(address.isascii() for address in (sender, *recipients))
-    options: list[str] = []
-    if international:
-        if not smtp.has_extn("smtputf8"):
-            raise smtplib.SMTPNotSupportedError(
-                "The mail server does not accept addresses with non-ASCII characters (SMTPUTF8)."
-            )
-        options = ["SMTPUTF8", "BODY=8BITMIME"]
-    code, reply = smtp.mail(sender, options)
-    if code != 250:
-        _reset(smtp)
-        raise smtplib.SMTPSenderRefused(code, reply, sender)
-    refused = {}
-    for address in recipients:
-        code, reply = smtp.rcpt(address)
-        if code not in (250, 251):
-            refused[address] = (code, reply)
-    if refused:
-        _reset(smtp)
-        raise smtplib.SMTPRecipientsRefused(refused)
-    policy = message.policy.clone(linesep="\r\n", utf8=international)
-    smtp.data(message.as_bytes(policy=policy))  # raises SMTPDataError unless accepted
-
-
-def _reset(smtp: smtplib.SMTP) -> None:
-    with suppress(smtplib.SMTPServerDisconnected):
-        smtp.rset()
-
-
-def describe_smtp_error(error: Exception, config: Mapping[str, Any]) -> str:
-    """What went wrong, in the server's own words where it gave any."""
-    server = f"{config['MAIL_SERVER']}:{config['MAIL_PORT']}"
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        refused = "; ".join(
-            f"{address}: {_reply(code, text)}" for address, (code, text) in error.recipients.items()
-        )
-        return f"The mail server refused {refused}"
-    if isinstance(error, smtplib.SMTPSenderRefused):
-        reply = _reply(error.smtp_code, error.smtp_error)
-        return f"The mail server refused the sender {error.sender}: {reply}"
-    if isinstance(error, smtplib.SMTPAuthenticationError):
-        return f"The mail server refused the login: {_reply(error.smtp_code, error.smtp_error)}"
-    if isinstance(error, smtplib.SMTPResponseException):
-        return f"The mail server answered {_reply(error.smtp_code, error.smtp_error)}"
-    if _timed_out(error):
-        return f"The mail server {server} did not answer within {SMTP_TIMEOUT} seconds."
-    if isinstance(error, smtplib.SMTPException):
-        return f"The mail server {server} failed: {error}"
-    return f"Could not reach the mail server {server}: {error}"
-
-
-def _timed_out(error: BaseException | None) -> bool:
-    # smtplib turns a timeout while reading a reply into SMTPServerDisconnected.
-    while error is not None:
-        if isinstance(error, TimeoutError):
-            return True
-        error = error.__cause__ or error.__context__
-    return False
-
-
-def _reply(code: int, text: bytes | str) -> str:
-    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-    return f"{code} {text}"

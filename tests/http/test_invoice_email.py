@@ -241,7 +241,7 @@ def test_an_unreachable_server_leaves_the_invoice_unchanged(admin_client, app, a
 
 
 def test_a_silent_server_times_out(admin_client, app, monkeypatch):
-    monkeypatch.setattr("billing.invoices.mailer.SMTP_TIMEOUT", 0.5)
+    monkeypatch.setattr("billing.mail.SMTP_TIMEOUT", 0.5)
     with socket.socket() as silent:  # accepts connections, never says a word
         silent.bind(("127.0.0.1", 0))
         silent.listen()
