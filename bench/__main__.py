@@ -1,7 +1,8 @@
 """``python -m bench`` (``make bench``): measure everything, print it, write bench/results.md.
 
 SQLite always; PostgreSQL too when ``BENCH_DATABASE_URL`` names a server (scratch databases
-are created on it for the run and dropped). ``--only pages,throughput,batch,pdf,export,contention``
+are created on it for the run and dropped).
+``--only pages,throughput,batch,pdf,export,contention,aging``
 measures some sections; ``--output`` writes elsewhere.
 """
 
@@ -21,7 +22,7 @@ from bench import report
 from bench.datasets import SIZES
 from bench.harness import BENCH_DIR, machine
 
-SECTIONS = ("pages", "throughput", "batch", "pdf", "export", "contention")
+SECTIONS = ("pages", "throughput", "batch", "pdf", "export", "contention", "aging")
 
 
 def log(message: str) -> None:
@@ -63,6 +64,11 @@ def run_backend(name: str, wanted: set[str], datasets, pg_url: str | None) -> li
                 sections.append(report.export_section(export_figures(url)))
         else:
             sections.append(report.export_section(export_figures(small.url)))
+    if "aging" in wanted:
+        from bench.aging import aging_figures
+
+        log(f"{name}: receivables aging at 1,000 and 100,000 invoices")
+        sections.append(report.aging_section(aging_figures(pg_url, log)))
     if "contention" in wanted:
         log(f"{name}: reads while batches are saved and deleted")
         with fresh_database(pg_url) as url:

@@ -23,7 +23,13 @@ DEFAULT_EMAIL_BODY = (
     "Hello {customer},\n\nPlease find attached invoice {number} for {total}, "
     "due on {due_date}.\n\nThank you for your business,\n{company}"
 )
-PLACEHOLDERS = ("number", "customer", "total", "due_date", "company")
+# The default body once something was paid: the balance is what the customer acts on.
+DEFAULT_EMAIL_BODY_PAID = (
+    "Hello {customer},\n\nPlease find attached invoice {number} for {total}, "
+    "due on {due_date}. Paid so far: {paid}. Balance due: {balance}.\n\n"
+    "Thank you for your business,\n{company}"
+)
+PLACEHOLDERS = ("number", "customer", "total", "due_date", "company", "paid", "balance")
 MAX_LOGO_BYTES = 1024 * 1024
 LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 MAX_PAYMENT_TERMS = 365
@@ -139,8 +145,8 @@ def check_prefix(prefix: str, *, field: str = "invoice_prefix") -> None:
         )
 
 
-def check_template(text: str, *, field: str) -> None:
-    """Check an email template: only the known ``{placeholders}``, and balanced braces.
+def check_template(text: str, *, field: str, known: tuple[str, ...] = PLACEHOLDERS) -> None:
+    """Check an email template: only the ``known`` ``{placeholders}``, and balanced braces.
 
     :raise ValidationFailed: malformed braces, or placeholders that are not known (named).
     """
@@ -155,14 +161,14 @@ def check_template(text: str, *, field: str) -> None:
         if name is None:
             continue
         # Formats, conversions and attribute look-ups ({total.__class__}) are refused too.
-        if name not in PLACEHOLDERS or spec or conversion:
+        if name not in known or spec or conversion:
             shown = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
             unknown.append("{" + shown + "}")
     if unknown:
-        known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+        listed = ", ".join("{" + p + "}" for p in known)
         named = list(dict.fromkeys(unknown))
         raise ValidationFailed(
-            f"Unknown {noun(len(named), 'placeholder')} {', '.join(named)}. Use only {known}.",
+            f"Unknown {noun(len(named), 'placeholder')} {', '.join(named)}. Use only {listed}.",
             field,
         )
 

@@ -146,6 +146,7 @@ def make_expense(ticket: Ticket | None = None, **fields: Any) -> Expense:
 __all__ = [
     "build_invoice",
     "make_contract",
+    "make_credit_note",
     "make_customer",
     "make_expense",
     "make_invoice",
@@ -226,3 +227,18 @@ def make_payment(
     )  # fmt: skip
     db.session.commit()
     return payment
+
+
+def make_credit_note(
+    invoice: Invoice, kind: str = "whole", user: User | None = None, **fields: Any
+):
+    """A committed credit note against ``invoice``, issued through
+    ``billing.credit_notes.issue.issue_credit_note`` on 1 Dec 2026 ("Returned" unless a
+    ``reason`` is given); ``fields`` as that function takes them (``lines``, ``amount_minor``,
+    ``tax_rate_id``)."""
+    from billing.credit_notes.issue import issue_credit_note
+
+    values = dict(reason="Returned", issue_date=date(2026, 12, 1))
+    note = issue_credit_note(invoice, kind=kind, user=user, **{**values, **fields})
+    db.session.commit()
+    return note

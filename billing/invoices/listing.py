@@ -21,7 +21,16 @@ from werkzeug.datastructures import MultiDict
 from billing.ids import parse_id
 from billing.wording import Ignored, one_of
 from clock import today as billing_today
-from models import Customer, ExportState, Invoice, InvoiceBatch, InvoiceExport, InvoiceStatus, db
+from models import (
+    OVERDUE_STATUSES,
+    Customer,
+    ExportState,
+    Invoice,
+    InvoiceBatch,
+    InvoiceExport,
+    InvoiceStatus,
+    db,
+)
 
 PAGE_SIZE = 50
 SEARCH_MAX = 100
@@ -163,6 +172,7 @@ SORTS: dict[str, tuple[Any, ...]] = {
     "date": (Invoice.issue_date,),
     "customer": (Customer.name,),
     "total": (Invoice.total_minor,),
+    "balance": (Invoice.owed_minor,),
     "status": (Invoice.status,),
     "due": (Invoice.due_date,),
 }
@@ -235,6 +245,8 @@ LIST_COLUMNS = (
     Invoice.status,
     Invoice.currency,
     Invoice.total_minor,
+    Invoice.owed_minor.label("owed_minor"),
+    Invoice.is_partly_paid.label("partly_paid"),
     Customer.name.label("customer_name"),
     InvoiceBatch.id.label("batch_id"),
     InvoiceBatch.name.label("batch_name"),
@@ -253,30 +265,69 @@ def invoice_page(filters: dict[str, str], sort: Sort, number: int) -> Page:
     join = base.join if sort.key == "customer" else base.outerjoin
     query = join(Invoice.customer).outerjoin(Invoice.batch)
     query, _ = apply_filters(query, filters)
-    query = query.order_by(*sort.order_by()).limit(PAGE_SIZE + 1)
-    rows = db.session.execute(query.offset((number - 1) * PAGE_SIZE)).all()
+    offset = (number - 1) * PAGE_SIZE
+    if sort.key == "balance":
+        rows = _by_balance(query, sort, offset)
+    else:
+        query = query.order_by(*sort.order_by()).limit(PAGE_SIZE + 1)
+        rows = db.session.execute(query.offset(offset)).all()
     return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
+
+
+def _by_balance(query: Select, sort: Sort, offset: int) -> list[sa.Row]:
+    """The page's rows by balance without sorting every invoice (the balance has no index):
+    only a Sent or Exported invoice with a balance owes anything, so the list is those, by
+    balance, before (descending) or after every other invoice, by number; each part is read
+    with an index, the second only when the page reaches it."""
+    owing = sa.and_(Invoice.status.in_(OVERDUE_STATUSES), Invoice.balance_minor > 0)
+    parts = [
+        query.where(owing).order_by(*sort.order_by()),
+        query.where(sa.not_(owing)).order_by(*Sort("number", sort.descending).order_by()),
+    ]
+    first, second = parts if sort.descending else parts[::-1]
+    wanted = PAGE_SIZE + 1
+    rows = db.session.execute(first.limit(wanted).offset(offset)).all()
+    if len(rows) == wanted:
+        return rows
+    skip = 0
+    if not rows:  # the page starts past the first part: by how much
+        counted = select(func.count()).select_from(first.order_by(None).subquery())
+        skip = max(0, offset - db.session.scalar(counted))
+    return rows + db.session.execute(second.limit(wanted - len(rows)).offset(skip)).all()
 
 
 @dataclass(frozen=True)
 class CurrencyTotal:
-    """How many invoices of the list are in ``currency``, and their total (minor units)."""
+    """How many invoices of the list are in ``currency``, their total and what is owed on them
+    now (minor units)."""
 
     currency: str
     count: int
     total_minor: int
+    owed_minor: int = 0
 
 
 def filtered_totals(filters: dict[str, str]) -> list[CurrencyTotal]:
-    """Count and sum of the filtered invoices per currency: one grouped query."""
+    """Count, sum and balance of the filtered invoices per currency: two grouped queries."""
     query = (
         select(Invoice.currency, func.count(Invoice.id), func.sum(Invoice.total_minor))
         .group_by(Invoice.currency)
         .order_by(Invoice.currency)
     )
     query, _ = apply_filters(query, filters)
+    # Only a Sent or Exported invoice owes anything: summed apart, over those alone, the count
+    # and total keep their covering indexes (status, currency, total) and the balance reads
+    # the few open invoices' rows rather than every matching one's.
+    owed = (
+        select(Invoice.currency, func.sum(Invoice.balance_minor))
+        .where(Invoice.status.in_(OVERDUE_STATUSES))
+        .group_by(Invoice.currency)
+    )
+    owed, _ = apply_filters(owed, filters)
+    owed_by_currency = {cur: int(minor or 0) for cur, minor in db.session.execute(owed)}
     return [
-        CurrencyTotal(cur, count, int(total)) for cur, count, total in db.session.execute(query)
+        CurrencyTotal(cur, count, int(total), owed_by_currency.get(cur, 0))
+        for cur, count, total in db.session.execute(query)
     ]
 
 
@@ -284,7 +335,8 @@ def totals_of(invoices: Iterable[Any]) -> list[CurrencyTotal]:
     """The same totals computed from invoices already loaded (when the page holds them all)."""
     sums: dict[str, list[int]] = {}
     for invoice in invoices:
-        count_and_total = sums.setdefault(invoice.currency, [0, 0])
-        count_and_total[0] += 1
-        count_and_total[1] += invoice.total_minor
-    return [CurrencyTotal(cur, count, total) for cur, (count, total) in sorted(sums.items())]
+        figures = sums.setdefault(invoice.currency, [0, 0, 0])
+        figures[0] += 1
+        figures[1] += invoice.total_minor
+        figures[2] += invoice.owed_minor
+    return [CurrencyTotal(cur, *figures) for cur, figures in sorted(sums.items())]

@@ -29,13 +29,14 @@ from billing.mail import (  # noqa: F401 (re-exported: callers name them here)
 from billing.money import format_money
 from billing.settings import (
     DEFAULT_EMAIL_BODY,
+    DEFAULT_EMAIL_BODY_PAID,
     DEFAULT_EMAIL_SUBJECT,
     check_template,
     company_locale,
     get_settings,
 )
 from clock import utcnow
-from models import Invoice, InvoiceStatus, Settings, User, db
+from models import SETTLED_STATUSES, Invoice, InvoiceStatus, Settings, User, db
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +49,29 @@ def default_subject_body(invoice: Invoice) -> tuple[str, str]:
     settings = get_settings()
     values = placeholder_values(invoice, settings)
     subject = fill_template(settings.email_subject, DEFAULT_EMAIL_SUBJECT, values, "email_subject")
-    body = fill_template(settings.email_body, DEFAULT_EMAIL_BODY, values, "email_body")
+    body_template, default_body = settings.email_body, DEFAULT_EMAIL_BODY
+    if invoice.paid_minor > 0 and (body_template or "").strip() in ("", DEFAULT_EMAIL_BODY):
+        # The body left as shipped says what is still due once something was paid.
+        body_template = default_body = DEFAULT_EMAIL_BODY_PAID
+    body = fill_template(body_template, default_body, values, "email_body")
     return subject, body
 
 
 def placeholder_values(invoice: Invoice, settings: Settings) -> dict[str, str]:
     """What each of :data:`billing.settings.PLACEHOLDERS` stands for, for ``invoice``."""
     locale = company_locale(settings)
+    paid = invoice.paid_minor or 0  # an invoice not saved yet has no sums
+    # What is still due: nothing once it is Paid or Refunded (even marked Paid by hand).
+    settled = invoice.status in SETTLED_STATUSES
+    balance = 0 if settled else invoice.total_minor - paid - (invoice.credited_minor or 0)
     return {
         "number": invoice.number,
         "customer": invoice.bill_to_name,
         "total": format_money(invoice.total_minor, invoice.currency, locale),
         "due_date": format_date(invoice.due_date, format="medium", locale=locale),
         "company": (invoice.issuer or {}).get("company_name") or settings.company_name,
+        "paid": format_money(paid, invoice.currency, locale),
+        "balance": format_money(balance, invoice.currency, locale),
     }
 
 

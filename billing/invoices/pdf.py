@@ -32,7 +32,7 @@ from billing.invoices.snapshot import tax_summary
 from billing.money import format_money
 from billing.settings import company_locale, get_settings
 from billing.wording import counted
-from models import Invoice, Settings
+from models import Invoice, InvoiceStatus, Settings
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +79,33 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
     """
     context = pdf_context(invoice, get_settings())
     html = render_template("invoices/pdf.html", **context)
+    footer = f"{context['issuer'].get('company_name') or ''} · Invoice {invoice.number}"
+    return render_document(html, footer, context["font"], f"invoice {invoice.number}")
+
+
+def render_document(html: str, footer: str, font: dict[str, str] | None, what: str) -> bytes:
+    """``html`` (a PDF template rendered with :func:`document_basics`) as a PDF, ``footer`` and
+    "Page X of Y" stamped on each page; shared by invoices, credit notes and statements.
+
+    :raise PdfFailed: xhtml2pdf reported an error (``what``: the document, in words).
+    """
     out = BytesIO()
     status = pisa.CreatePDF(html, dest=out, resource_policy=_policy(), encoding="utf-8")
     if status.err:
-        raise PdfFailed(f"The PDF of invoice {invoice.number} could not be made ({status.err}).")
-    footer = f"{context['issuer'].get('company_name') or ''} · Invoice {invoice.number}"
-    font = context["font"]
+        raise PdfFailed(f"The PDF of {what} could not be made ({status.err}).")
     return stamp_footer(out.getvalue(), footer, font["regular"] if font else None)
+
+
+def document_basics(settings: Settings, issuer: dict[str, Any]) -> dict[str, Any]:
+    """What every PDF template uses around its content: the current ``logo`` (a data URI or
+    None), the ``font`` (DejaVu Sans, or None for Helvetica) and the ``page_size`` (Letter in
+    the Americas' Letter countries, else A4, by the issuer's country)."""
+    country = (issuer.get("country") or settings.country or "").upper()
+    return {
+        "logo": _logo_uri(settings),
+        "font": _font(),
+        "page_size": "letter" if country in LETTER_COUNTRIES else "a4",
+    }
 
 
 def pdf_context(invoice: Invoice, settings: Settings) -> dict[str, Any]:
@@ -99,8 +119,8 @@ def pdf_context(invoice: Invoice, settings: Settings) -> dict[str, Any]:
     def day(value: date | None) -> str:
         return format_date(value, format="medium", locale=locale) if value else ""
 
-    country = (issuer.get("country") or settings.country or "").upper()
     return {
+        **document_basics(settings, issuer),
         "invoice": invoice,
         "issuer": issuer,
         "lines": _pdf_lines(invoice, money, locale),
@@ -109,11 +129,28 @@ def pdf_context(invoice: Invoice, settings: Settings) -> dict[str, Any]:
         "money": money,
         "day": day,
         "tax_label": tax_label,
-        "logo": _logo_uri(settings),
-        "font": _font(),
-        "page_size": "letter" if country in LETTER_COUNTRIES else "a4",
         "terms": payment_terms(invoice.issue_date, invoice.due_date, locale),
+        "settlement": settlement_text(invoice, money),
     }
+
+
+def settlement_text(invoice: Invoice, money: Callable[[int], str]) -> str:
+    """What was paid and what is due, under the total: ``Paid $60.50 · Balance due $190.00``
+    (``Credited`` too when a credit note reduced it); ``Paid in full``, ``Paid`` (marked by
+    hand), ``Refunded``; empty for a Draft, or when nothing was paid or credited yet."""
+    paid, credited = invoice.paid_minor, invoice.credited_minor
+    parts = [f"Paid {money(paid)}"] if paid > 0 else []
+    if credited > 0:
+        parts.append(f"Credited {money(credited)}")
+    if invoice.status == InvoiceStatus.REFUNDED:
+        return "Refunded"
+    if invoice.status == InvoiceStatus.PAID:
+        if invoice.balance_minor > 0 or not parts:
+            return "Paid"  # marked Paid by hand: paid elsewhere
+        return "Paid in full" if not credited else " · ".join([*parts, "Nothing due"])
+    if invoice.status == InvoiceStatus.DRAFT or not parts:
+        return ""
+    return " · ".join([*parts, f"Balance due {money(invoice.balance_minor)}"])
 
 
 def payment_terms(issue_date: date, due_date: date, locale: Locale | str = "en_US") -> str:

@@ -11,6 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from billing.audit import record_event
+from billing.credit_notes.refunds import refund_deleted
 from billing.errors import Conflict, ForbiddenChange, NotYours, ValidationFailed
 from billing.money import format_money
 from billing.payments.allocation import plan_allocation
@@ -219,6 +220,10 @@ def delete_payment(payment: Payment, reason: str, user: User | None) -> None:
     :raise ValidationFailed: no reason (beside ``reason``).
     :raise NotYours: the user is not an admin.
     :raise Conflict: already deleted, or its credit was refunded meanwhile.
+
+    A payment part of which a credit note released counts, on each invoice, for what is
+    still applied there; deleting a refund (a payment out) gives the customer that credit
+    back, and a Refunded invoice is Paid again.
     """
     if user is not None and not user.is_admin:
         raise NotYours("Only an admin can delete a payment.")
@@ -237,25 +242,38 @@ def delete_payment(payment: Payment, reason: str, user: User | None) -> None:
                 f"Payment #{payment.id} cannot be deleted: part of its credit was refunded."
             )
     invoices = lock_invoices(a.invoice_id for a in applications)
+    # Per invoice, what it still holds of the payment: its applications less what credit
+    # notes released of them (negative rows).
+    by_invoice: dict[int, list[PaymentApplication]] = {}
     for application in applications:
-        _reverse(payment, application, invoices[application.invoice_id], reason, user)
+        by_invoice.setdefault(application.invoice_id, []).append(application)
+    for invoice_id, rows in by_invoice.items():
+        _reverse(payment, rows, invoices[invoice_id], reason, user)
     payment.deleted_at = utcnow()
     payment.deleted_by_id = user.id if user else None
     payment.delete_reason = reason
+    if payment.direction == PaymentDirection.OUT:
+        db.session.flush()
+        refund_deleted(payment, reason, user)
 
 
 def _reverse(
-    payment: Payment, application: PaymentApplication, invoice: Invoice, reason: str, user
+    payment: Payment, rows: list[PaymentApplication], invoice: Invoice, reason: str, user
 ) -> None:
-    amount = application.amount_minor
+    amount = sum(row.amount_minor for row in rows)
     invoice.paid_minor -= amount
     currency = invoice.currency
+    if amount:
+        said = f"{_money(amount, currency)} no longer applied"
+    else:
+        said = "nothing of it was still applied (released by a credit note)"
     message = (
-        f"Payment #{payment.id} deleted ({reason}): {_money(amount, currency)} no longer "
-        f"applied; balance due {_money(invoice.balance_minor, currency)}."
+        f"Payment #{payment.id} deleted ({reason}): {said}; "
+        f"balance due {_money(invoice.balance_minor, currency)}."
     )
     data = {"payment_id": payment.id, "amount_minor": -amount}
     record_event(invoice, user, "payment_deleted", message, data=data)
-    db.session.delete(application)
+    for row in rows:
+        db.session.delete(row)
     why = f"Payment #{payment.id} deleted: balance due again."
     unpaid_when_owed(invoice, user, why, {"payment_id": payment.id})

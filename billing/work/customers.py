@@ -49,6 +49,7 @@ class CustomerData:
     active: bool
     notes: str
     invoice_grouping: str = "contract"
+    reminders_opt_out: bool = False
 
 
 def parse_billing_emails(text: str, *, field: str = "billing_emails") -> list[str]:
@@ -143,6 +144,7 @@ def save_customer(customer: Customer | None, data: CustomerData) -> Customer:
     if data.invoice_grouping not in GROUPINGS:
         raise ValidationFailed("Choose how this customer's work is invoiced.", "invoice_grouping")
     customer.invoice_grouping = data.invoice_grouping
+    customer.reminders_opt_out = data.reminders_opt_out
     db.session.flush()
     return customer
 

@@ -18,6 +18,7 @@ from blueprints.admin import (  # noqa: E402,F401
     accounting_mapping,
     products,
     rates,
+    reminders,
     routes,
     settings,
     taxes,

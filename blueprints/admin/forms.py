@@ -25,6 +25,7 @@ from wtforms.validators import (
     InputRequired,
     Length,
     NumberRange,
+    Optional,
     ValidationError,
 )
 
@@ -79,6 +80,20 @@ class SettingsForm(FlaskForm):
             InputRequired(),
             NumberRange(min=1, message="Enter 1 or more."),
             NumberRange(max=MAX_ID, message=f"Enter at most {MAX_ID:,}."),  # the column's range
+        ],
+    )
+    credit_note_prefix = StringField(
+        "Credit note number prefix",
+        [rule(check_prefix, field="credit_note_prefix")],
+        filters=[strip],
+    )
+    # Not posted (or left empty): left as it is.
+    next_credit_note_number = WholeNumberField(
+        "Next credit note number",
+        [
+            Optional(),
+            NumberRange(min=1, message="Enter 1 or more."),
+            NumberRange(max=MAX_ID, message=f"Enter at most {MAX_ID:,}."),
         ],
     )
     email_subject = StringField(

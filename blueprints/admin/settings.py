@@ -4,6 +4,7 @@ from dataclasses import fields
 
 from flask import flash, redirect, render_template, request, url_for
 
+from billing.credit_notes.sequence import update_credit_note_sequence
 from billing.locales import currency_for_country
 from billing.settings import (
     PLACEHOLDERS,
@@ -21,6 +22,7 @@ from blueprints.saving import saving
 from models import Settings
 
 EDITABLE = [f.name for f in fields(SettingsChange)]
+CREDIT_NOTE_SEQUENCE = ("credit_note_prefix", "next_credit_note_number")
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -29,7 +31,7 @@ def settings():
     if request.method == "GET":
         current = get_settings()
         form = SettingsForm(
-            data={name: getattr(current, name) for name in EDITABLE},
+            data={name: getattr(current, name) for name in (*EDITABLE, *CREDIT_NOTE_SEQUENCE)},
             kept_currency=current.currency_override,
         )
         return _page(form, current)
@@ -37,6 +39,9 @@ def settings():
     if form.validate_on_submit():
         with saving(form) as outcome:
             saved = update_settings(SettingsChange(**{n: form[n].data for n in EDITABLE}))
+            update_credit_note_sequence(
+                saved, form.credit_note_prefix.data, form.next_credit_note_number.data
+            )
             if form.logo.data:
                 set_logo(saved, read_upload(form.logo.data))
             elif form.remove_logo.data:

@@ -17,7 +17,7 @@ from models import User
 # Endpoints reachable without a login. Everything else is denied by default.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
 # Billing: every view of these blueprints, and the Billing page's own endpoints.
-BILLING_BLUEPRINTS = frozenset({"invoices", "batches"})
+BILLING_BLUEPRINTS = frozenset({"invoices", "batches", "credit_notes", "reports"})
 BILLING_ENDPOINTS = frozenset({"main.billing", "main.billing_totals", "main.bulk_status"})
 NO_BILLING = (
     "Billing (invoices, batches and their amounts) is not open to you. An admin can allow it "

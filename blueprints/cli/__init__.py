@@ -7,6 +7,7 @@ from flask import Blueprint
 from sqlalchemy import func, select
 
 from billing.errors import ValidationFailed
+from clock import today
 from models import Customer, Product, Rate, Role, TaxRate, Ticket, User, db
 
 users_cli = Blueprint("users", __name__, cli_group="users")
@@ -57,15 +58,18 @@ def set_password_command(email: str, password: str) -> None:
 def seed_demo_command() -> None:
     """Fill an empty database with a believable MSP's last three months."""
     from demo.build import seed_demo
+    from demo.receivables import seed_receivables
 
     filled = [m.__tablename__ for m in DEMO_TABLES if db.session.scalar(select(func.count(m.id)))]
     if filled:
         raise click.ClickException(
             f"seed-demo needs an empty database; it has {', '.join(filled)} already."
         )
-    summary = seed_demo()
+    summary = seed_demo(today())
+    billed = seed_receivables(today())
     db.session.commit()
     click.echo(summary)
+    click.echo(billed.summary())
 
 
 @demo_cli.cli.command("bootstrap")
@@ -73,15 +77,18 @@ def bootstrap_command() -> None:
     """On a new database: create an admin (printing its login) and seed the demo data."""
     from billing.users import create_user
     from demo.build import seed_demo
+    from demo.receivables import seed_receivables
 
     if db.session.scalar(select(func.count(User.id))):
         click.echo("Existing database: nothing to set up. Log in with your account.")
         return
     password = secrets.token_urlsafe(12)
     create_user(DEMO_ADMIN_EMAIL, password, Role.ADMIN, "Demo Admin")
-    summary = seed_demo()
+    summary = seed_demo(today())
+    billed = seed_receivables(today())
     db.session.commit()
     click.echo(summary)
+    click.echo(billed.summary())
     click.secho("\n  Log in at http://127.0.0.1:5000", bold=True)
     click.secho(f"  Email:    {DEMO_ADMIN_EMAIL}", bold=True)
     click.secho(f"  Password: {password}\n", bold=True)

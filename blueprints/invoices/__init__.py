@@ -10,5 +10,6 @@ from blueprints.invoices import (  # noqa: E402,F401
     export,
     lines,
     payments,
+    reminders,
     routes,
 )

@@ -6,35 +6,25 @@ work without JavaScript; a refused input is 422 beside its field (``apply_<invoi
 invoice's share), a state that forbids it is 409, and nothing is saved either way.
 """
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from billing.errors import Conflict, NotFound, ValidationFailed
 from billing.invoices.page import load_invoice
-from billing.money import amount_text
 from billing.payments.allocation import payment_order, plan_allocation
-from billing.payments.store import (
-    AUTO_PAID_FROM,
-    allocation_field,
-    delete_payment,
-    open_invoices,
-    record_payment,
-)
+from billing.payments.store import AUTO_PAID_FROM, delete_payment, open_invoices
 from billing.settings import company_locale
 from blueprints.auth.access import admin_required
-from blueprints.forms import show_error
 from blueprints.invoices import bp
-from blueprints.invoices.payment_forms import PaymentForm, payment_form, posted_allocation_names
 from blueprints.invoices.routes import invoice_page
-from blueprints.saving import saving
-from blueprints.templating import current_settings, money
-from clock import today
-from models import Invoice, Payment, PaymentMethod, db
-
-CHANGED_MEANWHILE = (
-    "The customer's open invoices changed since this form was drawn: check the amounts "
-    "below and save again."
+from blueprints.payment_forms import (
+    PaymentForm,
+    new_payment_form,
+    post_payment,
+    render_payment_page,
 )
+from blueprints.templating import current_settings, money
+from models import Invoice, Payment, db
 
 
 def _ensure_payable(invoice: Invoice) -> None:
@@ -47,7 +37,9 @@ def _ensure_payable(invoice: Invoice) -> None:
 
 
 def _form_page(invoice: Invoice, form: PaymentForm, status: int = 200):
-    page = render_template("invoices/payment_new.html", invoice=invoice, form=form)
+    action = url_for("invoices.new_payment", invoice_id=invoice.id)
+    back = (url_for("invoices.detail", invoice_id=invoice.id), invoice.number)
+    page = render_payment_page(form, invoice.customer, invoice.currency, action, back, invoice)
     return page, status
 
 
@@ -68,57 +60,15 @@ def new_payment(invoice_id: int):
     invoices = payment_order(open_invoices(invoice.customer_id, currency))
     if request.method == "GET":
         balance = invoice.balance_minor
-        data = {
-            "payment_date": today(),
-            "amount": amount_text(balance, currency, locale),
-            "method": PaymentMethod.BANK.value,
-        }
-        form = payment_form(invoices, formdata=None, data=data)
         plan = plan_allocation(invoices, balance, first_id=invoice.id)  # this invoice first
-        form.fill_allocations(plan.applied, currency, locale)
-        return _form_page(invoice, form)
-    form = payment_form(invoices)
-    expected = {allocation_field(i.id) for i in invoices}
-    if posted_allocation_names(request.form) != expected:
-        show_error(form, Conflict(CHANGED_MEANWHILE))
-        return _form_page(invoice, form, 409)
-    if "spread" in request.form:
-        try:
-            amount = form.amount_minor(currency, locale)
-        except ValidationFailed as error:
-            show_error(form, error)
-            return _form_page(invoice, form, 422)
-        form.fill_allocations(plan_allocation(invoices, amount).applied, currency, locale)
-        return _form_page(invoice, form)
-    if not form.validate_on_submit():
-        return _form_page(invoice, form, 422)
-    with saving(form, refused=(ValidationFailed, Conflict)) as outcome:
-        amount = form.amount_minor(currency, locale)
-        applied = form.allocations(currency, locale)
-        record_payment(
-            invoice.customer, form.payment_date.data, amount, currency, form.method.data,
-            form.reference.data or "", form.note.data or "", applied, current_user,
-        )  # fmt: skip
-    if not outcome.ok:
-        return _form_page(invoice, form, outcome.status)
-    numbers = {i.id: i.number for i in invoices}
-    flash(_recorded(invoice, amount, applied, numbers), "success")
+        return _form_page(
+            invoice, new_payment_form(invoices, currency, locale, balance, plan.applied)
+        )
+    posted = post_payment(invoice.customer, currency, invoices, locale, source=invoice)
+    if not posted.recorded:
+        return _form_page(invoice, posted.form, posted.status)
+    flash(posted.message, "success")
     return redirect(url_for("invoices.detail", invoice_id=invoice_id))
-
-
-def _recorded(invoice: Invoice, amount: int, applied: dict[int, int], numbers) -> str:
-    """What a recorded payment did, in words, for the flash."""
-    currency = invoice.currency
-    shares = [f"{numbers[i]} ({money(minor, currency)})" for i, minor in applied.items()]
-    if len(shares) > 1:
-        shares = [", ".join(shares[:-1]) + " and " + shares[-1]]
-    where = shares[0] if shares else "no invoice"
-    said = f"Payment of {money(amount, currency)} recorded: applied to {where}; "
-    said += f"balance due {money(invoice.balance_minor, currency)}."
-    credit = amount - sum(applied.values())
-    if credit:
-        said += f" {money(credit, currency)} is kept as the customer's credit."
-    return said
 
 
 @bp.route("/<int:invoice_id>/payments/<int:payment_id>/delete", methods=["POST"])

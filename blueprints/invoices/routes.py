@@ -14,6 +14,8 @@ from flask import render_template_string as render_string
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 
+from billing.credit_notes.issue import creditable_minor
+from billing.credit_notes.page import invoice_credit_notes
 from billing.errors import ValidationFailed
 from billing.invoices.edit import create_invoice, set_status_by_hand, update_header
 from billing.invoices.page import (
@@ -27,6 +29,7 @@ from billing.invoices.page import (
 from billing.invoices.snapshot import tax_summary
 from billing.invoices.status import allowed, ensure_editable, is_editable
 from billing.payments.store import AUTO_PAID_FROM
+from billing.reminders.card import reminder_card
 from blueprints.auth.access import admin_required
 from blueprints.forms import ActionForm
 from blueprints.invoices import bp
@@ -46,6 +49,7 @@ from models import (
 )
 
 CHANGED = "invoice-totals-changed"
+CREDITABLE = (InvoiceStatus.SENT, InvoiceStatus.EXPORTED, InvoiceStatus.PAID)
 STATUS_ACTIONS = {
     InvoiceStatus.SENT: "Mark sent",
     InvoiceStatus.EXPORTED: "Mark exported",
@@ -88,6 +92,11 @@ def invoice_page(invoice: Invoice, *, status: int = 200, **forms):
         "applications": [] if draft else load_payment_applications(invoice),
         "can_record": admin and invoice.status in AUTO_PAID_FROM and invoice.balance_minor > 0,
         "delete_error": None,
+        # The Credit notes card (with the Payments card: not on a Draft).
+        "credit_notes": [] if draft else invoice_credit_notes(invoice),
+        "can_credit": admin and invoice.status in CREDITABLE and creditable_minor(invoice) > 0,
+        # The Reminders card (an overdue invoice owing something, or one reminded already).
+        "reminders": None if draft else reminder_card(invoice, billing_today()),
     }
     if editable:
         context["line_form"] = line_form(invoice, line_options(), blank=True)

@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from billing.money import format_money
 from billing.wording import overdue_text
-from models import overdue_days
+from models import InvoiceStatus, overdue_days
 
 CACHED = 8192
 
@@ -32,12 +32,15 @@ ROW_HTML = """\
       <td>{issued}</td>
       <td>{customer}</td>
       <td>{batch}</td>
-      <td><span class="badge badge-{status}">{status_label}</span>{overdue}</td>
+      <td><span class="badge badge-{status}">{status_label}</span>{partly}{overdue}</td>
       <td class="num">{total}</td>
+      <td class="num">{balance}</td>
       <td>{due}</td>
     </tr>"""
 BATCH_HTML = '<a href="{href}">{name}</a>'
 OVERDUE_HTML = ' <span class="badge badge-overdue">{text}</span>'
+PARTLY_PAID_HTML = ' <span class="badge badge-open">Partly paid</span>'
+NOT_OWED_YET = Markup('<span class="muted" title="A Draft is not owed yet">—</span>')
 
 
 @lru_cache(maxsize=CACHED)
@@ -70,6 +73,8 @@ class ListRow(NamedTuple):
     status: str
     overdue: str  # "Overdue · 12 days", or empty
     total: Markup
+    balance: Markup  # what is owed now; a dash for a Draft
+    partly_paid: bool
     due: Markup
     href: Markup  # the invoice's page
     batch_href: Markup  # the batch's page, or empty
@@ -90,8 +95,10 @@ class ListRow(NamedTuple):
             batch=batch,
             status=status,
             status_label=status_label,
+            partly=PARTLY_PAID_HTML if self.partly_paid else "",
             overdue=overdue,
             total=self.total,
+            balance=self.balance,
             due=self.due,
         )
 
@@ -108,7 +115,11 @@ def list_rows(rows: Iterable[Any], locale: Locale, today: date) -> list[ListRow]
     listed = []
     # Unpacked by position (LIST_COLUMNS' order): a Row's attributes by name cost more than the
     # rest of building the row.
-    for ident, number, issued, due, status, currency, total, customer, batch_id, batch in rows:
+    for (
+        ident, number, issued, due, status, currency, total, owed, partly_paid, customer,
+        batch_id, batch,
+    ) in rows:  # fmt: skip
+        draft = status is InvoiceStatus.DRAFT
         listed.append(
             ListRow(
                 ident,
@@ -120,6 +131,8 @@ def list_rows(rows: Iterable[Any], locale: Locale, today: date) -> list[ListRow]
                 status.value,
                 overdue_text(overdue_days(status, due, today)),  # the model's rule
                 _money(total, currency, locale),
+                NOT_OWED_YET if draft else _money(owed, currency, locale),
+                bool(partly_paid),
                 _date(due, locale),
                 _link(invoice_base, "invoices.detail", "invoice_id", ident),
                 _link(batch_base, "batches.detail", "batch_id", batch_id) if batch_id else "",

@@ -6,6 +6,7 @@ bp = Blueprint("work", __name__)
 
 from blueprints.work import (  # noqa: E402,F401
     contracts,
+    customer_payments,
     customers,
     ticket_items,
     ticket_resolution,

@@ -1,12 +1,14 @@
 """Customers: the searchable list, the customer page, and the form admins create and edit with."""
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from billing.errors import ValidationFailed
+from billing.payments.customer import customer_money
 from billing.settings import check_currency, currency_choices, default_currency
 from billing.work.customers import (
     GROUPINGS,
@@ -36,7 +38,7 @@ from models import Customer, db
 PAGE_SIZE = 50
 FIELDS = (
     "name", "billing_emails", "address", "tax_exempt", "currency", "active", "notes",
-    "invoice_grouping",
+    "invoice_grouping", "reminders_opt_out",
 )  # fmt: skip
 
 
@@ -62,6 +64,7 @@ class CustomerForm(FlaskForm):
         "Currency", [InputRequired(message="Choose a currency.")], validate_choice=False
     )
     tax_exempt = BooleanField("Tax exempt (no tax on this customer's invoices)")
+    reminders_opt_out = BooleanField("No reminders (never email this customer overdue reminders)")
     invoice_grouping = SelectField(
         "Invoices",
         choices=[SelectChoice(value, label) for value, label in GROUPINGS.items()],
@@ -132,13 +135,19 @@ def customers():
 
 @bp.route("/customers/<int:customer_id>")
 def customer(customer_id: int):
-    """A customer: billing details, contracts, open and unbilled work, newest invoices.
+    """A customer: billing details, contracts, open and unbilled work, newest invoices; to
+    those who see billing, its payments, credit and the activity of its invoices.
 
     :raise 404: no such customer.
     """
-    customer = db.get_or_404(Customer, customer_id)
+    return customer_page(db.get_or_404(Customer, customer_id))
+
+
+def customer_page(customer: Customer, status: int = 200, **extra):
+    """The customer page with ``status``; ``extra`` goes to the template (``credit_error``:
+    why applying credit was refused). Its payments only to those who see billing."""
     invoices, invoice_count = recent_invoices(customer)
-    return render_template(
+    page = render_template(
         "work/customer.html",
         customer=customer,
         contracts=customer_contracts(customer),
@@ -146,7 +155,12 @@ def customer(customer_id: int):
         invoices=invoices,
         invoice_count=invoice_count,
         today=billing_today(),
+        money=customer_money(customer.id) if current_user.sees_billing else None,
+        statement_link="reports.statement" in current_app.view_functions,
+        receivables_link="reports.receivables" in current_app.view_functions,
+        **{"credit_error": None, **extra},
     )
+    return page, status
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])

@@ -34,6 +34,15 @@ READ_ONLY = {
     "batches.detail",
     "main.billing",
     "main.billing_totals",
+    "credit_notes.index",
+    "credit_notes.detail",
+    "credit_notes.pdf",
+    "reports.receivables",
+    "reports.receivables_csv",
+    "reports.receivables_invoices",
+    "reports.statement",
+    "reports.statement_pdf",
+    "reports.statement_csv_view",
 }
 
 
@@ -159,6 +168,8 @@ def test_an_admin_grants_it_and_the_technician_then_reads_billing(app, admin, te
     assert "INV-7777" in tech.get(f"/customers/{book['customer'].id}").get_data(as_text=True)
     assert tech.get(f"/invoices/{invoice.id}").status_code == 200
     assert tech.get(f"/invoices/{invoice.id}/pdf").data.startswith(b"%PDF")
+    assert "Credit notes" in tech.get("/billing/credit-notes").get_data(as_text=True)
+    assert "Receivables" in tech.get("/reports/receivables").get_data(as_text=True)
     assert f'href="/batches/{book["batch"].id}"' in tech.get(
         f"/tickets/{book['ticket'].id}"
     ).get_data(as_text=True)

@@ -92,7 +92,8 @@ def test_seed_demo_fills_an_empty_database_once(app, runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert re.fullmatch(
-        r"Demo data: 12 customers, \d+ contracts, \d+ tickets, \d+ time entries, \d+ expenses\.",
+        r"Demo data: 12 customers, \d+ contracts, \d+ tickets, \d+ time entries, \d+ expenses\.\n"
+        r"Billed: \d+ invoices, \d+ payments, 1 credit note\.",
         result.output.strip(),
     )
     db.session.expire_all()

@@ -74,7 +74,7 @@ def test_a_bad_sort_or_page_is_said_too(admin_client, invoices):
     page = get(admin_client, "/billing?sort=-price&page=0")
     assert page.notice == (
         "Ignored: sort “-price” is not a column of the list "
-        "(number, date, customer, total, status or due); "
+        "(number, date, customer, total, balance, status or due); "
         "page “0” is not a page number from 1 to 100,000."
     )
     assert "INV-0002" in page

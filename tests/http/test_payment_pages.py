@@ -69,7 +69,7 @@ def test_the_card_shows_a_partly_paid_invoice_and_its_payments(admin_client, adm
     assert page.status_code == 200
     body = text(page)
     assert "data-partly-paid>Partly paid</span>" in body
-    assert re.search(r'data-payment="total">\$250\.50<', body)
+    assert re.search(r'data-total="total"><strong>\$250\.50<', body)
     assert re.search(r'data-payment="paid">\$60\.50<', body)
     assert re.search(r'data-payment="balance"><strong>\$190\.00<', body)
     words = squeeze(page)

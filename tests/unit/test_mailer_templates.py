@@ -1,4 +1,5 @@
-"""The invoice email's placeholders, recipients and payment terms (no database, no server)."""
+"""The invoice email's placeholders, recipients and payment terms, and the PDF's line of what
+was paid (no database, no server)."""
 
 from datetime import date
 
@@ -11,10 +12,16 @@ from billing.invoices.mailer import (
     fill_template,
     placeholder_values,
 )
-from billing.invoices.pdf import payment_terms
-from billing.settings import DEFAULT_EMAIL_BODY, DEFAULT_EMAIL_SUBJECT, PLACEHOLDERS
+from billing.invoices.pdf import payment_terms, settlement_text
+from billing.money import format_money
+from billing.settings import (
+    DEFAULT_EMAIL_BODY,
+    DEFAULT_EMAIL_BODY_PAID,
+    DEFAULT_EMAIL_SUBJECT,
+    PLACEHOLDERS,
+)
 from billing.users import split_addresses
-from models import Invoice, Settings
+from models import Invoice, InvoiceStatus, Settings
 
 
 def invoice(**fields) -> Invoice:
@@ -43,6 +50,8 @@ def test_every_placeholder_has_a_value():
         "total": "$1,234.56",
         "due_date": "Nov 30, 2026",
         "company": "Bright IT",  # the invoice's snapshot, not today's settings
+        "paid": "$0.00",
+        "balance": "$1,234.56",
     }
 
 
@@ -130,3 +139,42 @@ def test_bad_recipients_are_refused_beside_the_field(addresses, message):
 )
 def test_payment_terms(issue, due, text):
     assert payment_terms(issue, due) == text
+
+
+def test_paid_and_balance_of_a_partly_paid_invoice():
+    sent = invoice(status=InvoiceStatus.SENT, paid_minor=23456, credited_minor=10000)
+    values = placeholder_values(sent, settings())
+    assert (values["paid"], values["balance"]) == ("$234.56", "$900.00")
+    body = fill_template(DEFAULT_EMAIL_BODY_PAID, DEFAULT_EMAIL_BODY, values, "email_body")
+    assert "for $1,234.56, due on Nov 30, 2026. Paid so far: $234.56. Balance due: $900.00." in body
+
+
+@pytest.mark.parametrize("status", [InvoiceStatus.PAID, InvoiceStatus.REFUNDED])
+def test_nothing_is_due_on_a_settled_invoice_even_marked_paid_by_hand(status):
+    values = placeholder_values(invoice(status=status, paid_minor=0), settings())
+    assert (values["paid"], values["balance"]) == ("$0.00", "$0.00")
+
+
+def _money(minor: int) -> str:
+    return format_money(minor, "USD", "en_US")
+
+
+@pytest.mark.parametrize(
+    ("status", "paid", "credited", "text"),
+    [
+        (InvoiceStatus.DRAFT, 0, 0, ""),
+        (InvoiceStatus.SENT, 0, 0, ""),
+        (InvoiceStatus.SENT, 23456, 0, "Paid $234.56 · Balance due $1,000.00"),
+        (InvoiceStatus.EXPORTED, 23456, 10000,
+         "Paid $234.56 · Credited $100.00 · Balance due $900.00"),
+        (InvoiceStatus.SENT, 0, 10000, "Credited $100.00 · Balance due $1,134.56"),
+        (InvoiceStatus.PAID, 123456, 0, "Paid in full"),
+        (InvoiceStatus.PAID, 113456, 10000, "Paid $1,134.56 · Credited $100.00 · Nothing due"),
+        (InvoiceStatus.PAID, 0, 0, "Paid"),  # marked Paid by hand, no payment recorded
+        (InvoiceStatus.PAID, 5000, 0, "Paid"),  # partly paid here, the rest elsewhere
+        (InvoiceStatus.REFUNDED, 0, 123456, "Refunded"),
+    ],
+)  # fmt: skip
+def test_the_pdf_says_what_was_paid_and_what_is_due(status, paid, credited, text):
+    owed = invoice(status=status, paid_minor=paid, credited_minor=credited)
+    assert settlement_text(owed, _money) == text

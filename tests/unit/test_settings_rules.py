@@ -60,7 +60,9 @@ def test_unknown_placeholders_are_named(template, named):
     with pytest.raises(ValidationFailed) as refused:
         check_template(template, field="email_subject")
     assert str(refused.value).startswith(named)
-    assert "{number}, {customer}, {total}, {due_date}, {company}" in str(refused.value)
+    assert "{number}, {customer}, {total}, {due_date}, {company}, {paid}, {balance}" in str(
+        refused.value
+    )
     assert refused.value.field == "email_subject"
 
 

@@ -74,5 +74,5 @@ def test_the_billing_rows_are_unpacked_in_the_order_of_the_list_columns():
     names = [column.key for column in LIST_COLUMNS]
     assert names == [
         "id", "number", "issue_date", "due_date", "status", "currency", "total_minor",
-        "customer_name", "batch_id", "batch_name",
+        "owed_minor", "partly_paid", "customer_name", "batch_id", "batch_name",
     ]  # fmt: skip
