@@ -7,4 +7,7 @@
   invoice's trail (``billing.audit``) and its status (Paid by itself when nothing is owed).
 - ``locks``: the customer's payments and invoices locked while they change, and the
   customer's unapplied credit.
+- ``settling``: Paid by itself when nothing is owed (and the day it was settled), back to
+  its status before when something is owed again; shared with credit notes.
+- ``customer``: what the customer page shows of its payments, credit and activity.
 """

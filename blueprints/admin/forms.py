@@ -25,7 +25,6 @@ from wtforms.validators import (
     InputRequired,
     Length,
     NumberRange,
-    Optional,
     ValidationError,
 )
 
@@ -87,11 +86,10 @@ class SettingsForm(FlaskForm):
         [rule(check_prefix, field="credit_note_prefix")],
         filters=[strip],
     )
-    # Not posted (or left empty): left as it is.
     next_credit_note_number = WholeNumberField(
         "Next credit note number",
         [
-            Optional(),
+            InputRequired(),
             NumberRange(min=1, message="Enter 1 or more."),
             NumberRange(max=MAX_ID, message=f"Enter at most {MAX_ID:,}."),
         ],

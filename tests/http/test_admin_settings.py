@@ -32,6 +32,8 @@ def valid_form(**overrides) -> dict:
         "bank_details": "IBAN DE02 1203 0000 0000 2020 51",
         "invoice_prefix": "ACME-",
         "next_invoice_number": "100",
+        "credit_note_prefix": "CN-",
+        "next_credit_note_number": "1",
         "email_subject": "Invoice {number} from {company}",
         "email_body": "Hello {customer}, {total} is due on {due_date}. {{Thanks}}",
         "invoice_footer": "Thank you for your business.",

@@ -454,8 +454,10 @@ def test_admin_sets_the_credit_note_sequence(admin_client, taxed):
     settings = get_settings()
     db.session.refresh(settings)
     assert (settings.credit_note_prefix, settings.next_credit_note_number) == ("CR/", 41)
-    # A form without the two fields (an older page) leaves them as they are.
-    assert admin_client.post("/admin/settings", data=_settings_form()).status_code == 302
+    # Cleared, the next number is refused beside its field, never silently kept.
+    cleared = admin_client.post("/admin/settings", data=_settings_form(
+        credit_note_prefix="CR/", next_credit_note_number=""))  # fmt: skip
+    assert cleared.status_code == 422 and error_beside(cleared, "next_credit_note_number")
     db.session.refresh(settings)
     assert (settings.credit_note_prefix, settings.next_credit_note_number) == ("CR/", 41)
 
