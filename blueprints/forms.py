@@ -1,16 +1,19 @@
 """Forms shared across blueprints: a domain error beside its field, the id select, the whole
-number field, and the ``strip`` filter and ``rule`` validator every form uses."""
+number field, the ``strip`` filter and ``rule`` validator every form uses, and the fields a
+payment and a refund share."""
 
 from collections.abc import Callable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField
+from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from billing.errors import BillingError, ValidationFailed
 from billing.ids import parse_id
+from billing.money import parse_amount
 from billing.wording import shown
+from models import PaymentMethod
 
 
 class ActionForm(FlaskForm):
@@ -104,3 +107,21 @@ def rule(check: Callable[..., Any], **kwargs: Any) -> Callable[[FlaskForm, Any],
             raise ValidationError(str(error)) from None
 
     return validator
+
+
+class MoneyMovedForm(FlaskForm):
+    """What a payment received and a refund paid both carry: the amount, how it was paid, the
+    reference and a note. Subclasses add their date field."""
+
+    amount = StringField("Amount", filters=[strip])
+    method = SelectField(
+        "Method",
+        choices=[SelectChoice(m.value, m.label) for m in PaymentMethod],
+        validate_choice=False,
+    )
+    reference = StringField("Reference", filters=[strip])
+    note = TextAreaField("Note")
+
+    def amount_minor(self, currency: str, locale) -> int:
+        """The amount typed, in minor units. :raise ValidationFailed: beside ``amount``."""
+        return parse_amount(self.amount.data, currency, field="amount", locale=locale)

@@ -12,15 +12,14 @@ from typing import Any
 
 from flask import render_template, request
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import DateField, StringField
 from wtforms.validators import InputRequired
 
 from billing.errors import Conflict, ValidationFailed
 from billing.money import amount_text, parse_amount
 from billing.payments.allocation import plan_allocation
 from billing.payments.store import allocation_field, record_payment
-from blueprints.forms import show_error, strip
+from blueprints.forms import MoneyMovedForm, show_error, strip
 from blueprints.invoices.forms import DATE_MESSAGE
 from blueprints.saving import saving
 from blueprints.templating import money
@@ -34,18 +33,12 @@ CHANGED_MEANWHILE = (
 )
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(MoneyMovedForm):
+    """A payment received, and the share of it each open invoice gets."""
+
     payment_date = DateField(
         "Date received", [InputRequired(NO_DATE)], invalid_value_message=DATE_MESSAGE
     )
-    amount = StringField("Amount", filters=[strip])
-    method = SelectField(
-        "Method",
-        choices=[SelectChoice(m.value, m.label) for m in PaymentMethod],
-        validate_choice=False,
-    )
-    reference = StringField("Reference", filters=[strip])
-    note = TextAreaField("Note")
 
     # Set by payment_form: the open invoices, oldest first, one field each.
     invoices: list[Invoice] = []
@@ -53,10 +46,6 @@ class PaymentForm(FlaskForm):
     def allocation_fields(self) -> list[tuple[Invoice, Any]]:
         """Each open invoice with its ``apply_<id>`` field, in payment order."""
         return [(invoice, self[allocation_field(invoice.id)]) for invoice in self.invoices]
-
-    def amount_minor(self, currency: str, locale) -> int:
-        """The amount typed, in minor units. :raise ValidationFailed: beside ``amount``."""
-        return parse_amount(self.amount.data, currency, field="amount", locale=locale)
 
     def allocations(self, currency: str, locale) -> dict[int, int]:
         """Invoice id -> minor units, for each ``apply_`` field filled in (empty: not applied).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import jinja2
 import jinja2.bccache
@@ -248,3 +249,19 @@ def ledgers_agree(app, qbo, xero):
     from tests.ledgers import assert_ledgers_agree
 
     assert_ledgers_agree({Provider.QUICKBOOKS: qbo, Provider.XERO: xero})
+
+
+@pytest.fixture
+def smtp_server() -> Iterator:
+    """A real SMTP server on loopback for the test: its ``Mailbox`` (see ``tests.smtp``)."""
+    from tests.smtp import running_smtp_server
+
+    with running_smtp_server() as mailbox:
+        yield mailbox
+
+
+@pytest.fixture
+def instance(app: Flask, tmp_path) -> Path:
+    """The app's instance folder, in tmp: the outbox must never land in the repository."""
+    app.instance_path = str(tmp_path / "instance")
+    return Path(app.instance_path)

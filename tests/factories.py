@@ -21,6 +21,7 @@ from models import (
     Expense,
     Invoice,
     InvoiceLine,
+    InvoiceStatus,
     LineKind,
     Payment,
     PaymentMethod,
@@ -242,3 +243,12 @@ def make_credit_note(
     note = issue_credit_note(invoice, kind=kind, user=user, **{**values, **fields})
     db.session.commit()
     return note
+
+
+def make_sent_invoice(
+    customer: Customer, amount_minor: int, due: date, number: str, **fields: Any
+) -> Invoice:
+    """A committed Sent invoice ``number`` of one "Support" line at ``amount_minor``, due on
+    ``due``."""
+    return make_invoice(customer, [make_line("Support", amount_minor)], status=InvoiceStatus.SENT,
+                        due_date=due, number=number, **fields)  # fmt: skip

@@ -2,11 +2,11 @@
 searched by number or customer, each page one statement whatever its length."""
 
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from billing.invoices.listing import contains_text
 from models import CreditNote, Customer, Invoice, db
 
 PAGE_SIZE = 50
@@ -54,15 +54,10 @@ def credit_note_page(search: str, number: int) -> CreditNotePage:
     )
     text = search.strip()[:SEARCH_MAX]
     if text:
-        customers = select(Customer.id).where(_contains(Customer.name, text))
+        customers = select(Customer.id).where(contains_text(Customer.name, text))
         query = query.where(
-            sa.or_(_contains(CreditNote.number, text), CreditNote.customer_id.in_(customers))
+            sa.or_(contains_text(CreditNote.number, text), CreditNote.customer_id.in_(customers))
         )
     query = query.order_by(CreditNote.issue_date.desc(), CreditNote.id.desc())
     rows = db.session.execute(query.limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE)).all()
     return CreditNotePage(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
-
-
-def _contains(column: Any, text: str) -> sa.ColumnElement[bool]:
-    # ``%`` and ``_`` typed by the user are matched literally.
-    return column.icontains(text, autoescape=True)

@@ -1,7 +1,7 @@
 """Invoices (the Billing page and the invoice page).
 
-- ``listing``: the Billing page's filters, sorts, pages and totals; ``page``: what the invoice
-  page shows.
+- ``listing``, ``list_totals``: the Billing page's filters, sorts, pages and totals;
+  ``page``: what the invoice page shows.
 - ``snapshot``: issuer and bill-to taken at creation; ``lines``: lines and their totals;
   ``numbering``: invoice numbers.
 - ``edit`` and ``parts``: flexible invoices and editing a Draft; ``status``: the status machine.

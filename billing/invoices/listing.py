@@ -1,5 +1,5 @@
-"""The invoice list of the Billing page: its filters, its sorts, one page of invoices, and the
-totals.
+"""The invoice list of the Billing page: its filters, its sorts and one page of invoices (its
+totals are :mod:`billing.invoices.list_totals`').
 
 One more filter is one more function in :data:`FILTERS`: it receives the query and the raw value
 from the query string (stripped, never empty) and returns the filtered query, or ``None`` when it
@@ -9,7 +9,7 @@ Filters touch only ``invoices`` columns (a customer's name goes through a subque
 functions narrow the page's rows and its totals.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -91,11 +91,13 @@ def filter_search(query: Select, value: str) -> Select | None:
     ``%`` and ``_`` typed by the user are matched literally (``autoescape``).
     """
     text = value[:SEARCH_MAX]
-    customers = select(Customer.id).where(_contains(Customer.name, text))
-    return query.where(sa.or_(_contains(Invoice.number, text), Invoice.customer_id.in_(customers)))
+    customers = select(Customer.id).where(contains_text(Customer.name, text))
+    return query.where(
+        sa.or_(contains_text(Invoice.number, text), Invoice.customer_id.in_(customers))
+    )
 
 
-def _contains(column: Any, text: str) -> sa.ColumnElement[bool]:
+def contains_text(column: Any, text: str) -> sa.ColumnElement[bool]:
     """``column`` contains ``text``, ignoring case."""
     # SQLite's LIKE already ignores ASCII case, and its lower() folds nothing more: lower() on
     # both sides would only double the cost of a search, which scans every invoice number.
@@ -294,49 +296,3 @@ def _by_balance(query: Select, sort: Sort, offset: int) -> list[sa.Row]:
         counted = select(func.count()).select_from(first.order_by(None).subquery())
         skip = max(0, offset - db.session.scalar(counted))
     return rows + db.session.execute(second.limit(wanted - len(rows)).offset(skip)).all()
-
-
-@dataclass(frozen=True)
-class CurrencyTotal:
-    """How many invoices of the list are in ``currency``, their total and what is owed on them
-    now (minor units)."""
-
-    currency: str
-    count: int
-    total_minor: int
-    owed_minor: int = 0
-
-
-def filtered_totals(filters: dict[str, str]) -> list[CurrencyTotal]:
-    """Count, sum and balance of the filtered invoices per currency: two grouped queries."""
-    query = (
-        select(Invoice.currency, func.count(Invoice.id), func.sum(Invoice.total_minor))
-        .group_by(Invoice.currency)
-        .order_by(Invoice.currency)
-    )
-    query, _ = apply_filters(query, filters)
-    # Only a Sent or Exported invoice owes anything: summed apart, over those alone, the count
-    # and total keep their covering indexes (status, currency, total) and the balance reads
-    # the few open invoices' rows rather than every matching one's.
-    owed = (
-        select(Invoice.currency, func.sum(Invoice.balance_minor))
-        .where(Invoice.status.in_(OVERDUE_STATUSES))
-        .group_by(Invoice.currency)
-    )
-    owed, _ = apply_filters(owed, filters)
-    owed_by_currency = {cur: int(minor or 0) for cur, minor in db.session.execute(owed)}
-    return [
-        CurrencyTotal(cur, count, int(total), owed_by_currency.get(cur, 0))
-        for cur, count, total in db.session.execute(query)
-    ]
-
-
-def totals_of(invoices: Iterable[Any]) -> list[CurrencyTotal]:
-    """The same totals computed from invoices already loaded (when the page holds them all)."""
-    sums: dict[str, list[int]] = {}
-    for invoice in invoices:
-        figures = sums.setdefault(invoice.currency, [0, 0, 0])
-        figures[0] += 1
-        figures[1] += invoice.total_minor
-        figures[2] += invoice.owed_minor
-    return [CurrencyTotal(cur, *figures) for cur, figures in sorted(sums.items())]

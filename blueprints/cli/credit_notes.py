@@ -15,8 +15,9 @@ from billing.errors import BillingError, ValidationFailed
 from billing.money import format_money, parse_amount
 from billing.numbers import parse_quantity
 from billing.settings import company_locale, get_settings
+from blueprints.cli.payments import DAY, money_options
 from clock import today
-from models import CreditNote, Invoice, PaymentMethod, db
+from models import CreditNote, Invoice, db
 
 credit_notes_cli = Blueprint("credit_notes_cli", __name__, cli_group="credit-notes")
 
@@ -32,7 +33,6 @@ OPTIONS = {
     "method": "--method",
     "reference": "--reference",
 }
-DAY = click.DateTime(["%Y-%m-%d"])
 
 
 def _refusal(error: BillingError) -> click.ClickException:
@@ -147,12 +147,7 @@ def create_command(
 
 @credit_notes_cli.cli.command("refund")
 @click.option("--credit-note", "number", required=True, help="The credit note (its number).")
-@click.option("--amount", required=True, help="As typed in the company's locale, e.g. 120.00.")
-@click.option("--date", "paid_on", type=DAY, default=None,
-              help="The day it was paid back (YYYY-MM-DD). Default: today.")  # fmt: skip
-@click.option("--method", type=click.Choice([m.value for m in PaymentMethod]), default="bank")
-@click.option("--reference", default="", help="The bank's or card's reference.")
-@click.option("--note", default="")
+@money_options("The day it was paid back (YYYY-MM-DD). Default: today.")
 def refund_command(
     number: str, amount: str, paid_on, method: str, reference: str, note: str
 ) -> None:

@@ -1,6 +1,7 @@
 """``flask --app app payments record --invoice NUMBER --amount 120.00 --date 2026-12-01
 --method bank --reference REF``."""
 
+from collections.abc import Callable
 from datetime import date
 
 import click
@@ -18,16 +19,33 @@ payments_cli = Blueprint("payments_cli", __name__, cli_group="payments")
 
 # What each option answers for, so a refusal names the option to fix.
 OPTIONS = {"amount": "--amount", "method": "--method", "reference": "--reference"}
+DAY = click.DateTime(["%Y-%m-%d"])
+
+
+def money_options(date_help: str) -> Callable[[Callable], Callable]:
+    """The options of money received or paid back: ``--amount``, ``--date`` (into ``paid_on``,
+    described by ``date_help``), ``--method``, ``--reference`` and ``--note``."""
+    methods = click.Choice([m.value for m in PaymentMethod])
+    amount_help = "As typed in the company's locale, e.g. 120.00."
+    options = [
+        click.option("--amount", required=True, help=amount_help),
+        click.option("--date", "paid_on", type=DAY, default=None, help=date_help),
+        click.option("--method", type=methods, default="bank"),
+        click.option("--reference", default="", help="The bank's or card's reference."),
+        click.option("--note", default=""),
+    ]
+
+    def decorate(command: Callable) -> Callable:
+        for option in reversed(options):  # as if stacked in this order above the command
+            command = option(command)
+        return command
+
+    return decorate
 
 
 @payments_cli.cli.command("record")
 @click.option("--invoice", "number", required=True, help="The invoice paid (its number).")
-@click.option("--amount", required=True, help="As typed in the company's locale, e.g. 120.00.")
-@click.option("--date", "paid_on", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The day it was paid (YYYY-MM-DD). Default: today.")  # fmt: skip
-@click.option("--method", type=click.Choice([m.value for m in PaymentMethod]), default="bank")
-@click.option("--reference", default="", help="The bank's or card's reference.")
-@click.option("--note", default="")
+@money_options("The day it was paid (YYYY-MM-DD). Default: today.")
 def record_command(
     number: str, amount: str, paid_on, method: str, reference: str, note: str
 ) -> None:

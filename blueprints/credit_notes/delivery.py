@@ -5,19 +5,17 @@ answers 422 beside the field for bad input and 502 with the mail server's error 
 form, nothing changed; success flashes the outcome and redirects to the credit note.
 """
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from billing.credit_notes.mailer import default_subject_body, send_credit_note
 from billing.credit_notes.page import load_credit_note
 from billing.credit_notes.pdf import credit_note_filename, render_credit_note_pdf
-from billing.errors import BillingError
 from billing.mail import MAX_RECIPIENTS
 from billing.users import split_addresses
 from blueprints.auth.access import admin_required
 from blueprints.credit_notes import bp
-from blueprints.credit_notes.forms import SendForm
-from blueprints.forms import show_error
+from blueprints.send_forms import SendForm, send_view
 from models import CreditNote
 
 
@@ -45,29 +43,12 @@ def send(credit_note_id: int):
     :raise 404: no such credit note.
     """
     credit_note = load_credit_note(credit_note_id)
-    if request.method == "GET":
-        subject, body = default_subject_body(credit_note)
-        recipients = "\n".join(split_addresses(credit_note.bill_to_emails))
-        form = SendForm(data={"recipients": recipients, "subject": subject, "body": body})
-        return _send_page(credit_note, form)
-    form = SendForm()
-    status = 422
-    if form.validate_on_submit():
-        try:
-            result = send_credit_note(
-                credit_note,
-                split_addresses(form.recipients.data),
-                form.subject.data,
-                form.body.data,
-                current_user,
-            )
-        except BillingError as error:
-            show_error(form, error)
-            status = error.status_code
-        else:
-            flash(result.message, "success")
-            return redirect(url_for("credit_notes.detail", credit_note_id=credit_note.id))
-    return _send_page(credit_note, form, status)
+    return send_view(
+        lambda: (split_addresses(credit_note.bill_to_emails), *default_subject_body(credit_note)),
+        lambda to, subject, body: send_credit_note(credit_note, to, subject, body, current_user),
+        lambda form, status: _send_page(credit_note, form, status),
+        url_for("credit_notes.detail", credit_note_id=credit_note.id),
+    )
 
 
 def _send_page(credit_note: CreditNote, form: SendForm, status: int = 200):

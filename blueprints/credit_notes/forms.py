@@ -14,19 +14,18 @@ from wtforms import (
     DateField,
     RadioField,
     SelectChoice,
-    SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
 from billing.catalog import tax_label
 from billing.credit_notes.issue import KINDS, qty_field
 from billing.credit_notes.page import TaxChoice
 from billing.money import parse_amount
 from billing.numbers import parse_quantity
-from blueprints.forms import IdSelectField, strip
-from models import InvoiceLine, PaymentMethod
+from blueprints.forms import IdSelectField, MoneyMovedForm, strip
+from models import InvoiceLine
 
 DATE_MESSAGE = "Enter a date such as 2026-01-31."
 KIND_LABELS = {"whole": "The whole invoice", "lines": "Chosen lines", "amount": "An amount"}
@@ -89,7 +88,7 @@ def credit_note_form(lines: list[InvoiceLine], **kwargs: Any) -> CreditNoteForm:
     return form_class(**kwargs)
 
 
-class RefundForm(FlaskForm):
+class RefundForm(MoneyMovedForm):
     """Record a refund paid from a credit note's released credit."""
 
     refund_date = DateField(
@@ -97,27 +96,3 @@ class RefundForm(FlaskForm):
         [InputRequired("Enter the day the refund was paid, such as 2026-01-31.")],
         invalid_value_message=DATE_MESSAGE,
     )
-    amount = StringField("Amount", filters=[strip])
-    method = SelectField(
-        "Method",
-        choices=[SelectChoice(m.value, m.label) for m in PaymentMethod],
-        validate_choice=False,
-    )
-    reference = StringField("Reference", filters=[strip])
-    note = TextAreaField("Note")
-
-    def amount_minor(self, currency: str, locale) -> int:
-        """The amount typed, in minor units. :raise ValidationFailed: beside ``amount``."""
-        return parse_amount(self.amount.data, currency, field="amount", locale=locale)
-
-
-class SendForm(FlaskForm):
-    """The send dialog. Field names match the ``field`` of the mailer's errors."""
-
-    recipients = TextAreaField(
-        "To", validators=[InputRequired("Enter at least one email address.")]
-    )
-    subject = StringField(
-        "Subject", validators=[InputRequired("Enter a subject."), Length(max=200)]
-    )
-    body = TextAreaField("Message", validators=[InputRequired("Enter a message.")])

@@ -6,49 +6,25 @@ the field for bad input and 502 with the mail server's error beside the form, th
 unchanged; success flashes the outcome and redirects to the invoice (``HX-Redirect`` for htmx).
 """
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, make_response, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import StringField, TextAreaField
-from wtforms.validators import InputRequired, Length
 
-from billing.errors import BillingError, ValidationFailed
+from billing.errors import ValidationFailed
 from billing.invoices.bulk_jobs import outcome_row
 from billing.invoices.delivery import pdf_zip, send_many
 from billing.invoices.mailer import MAX_RECIPIENTS, default_subject_body, send_invoice
 from billing.invoices.pdf import pdf_filename, render_invoice_pdf
 from billing.users import split_addresses
 from blueprints.auth.access import admin_required
-from blueprints.forms import show_error
 from blueprints.invoices import bp
 from blueprints.invoices.bulk_jobs import chunk_size, start
 from blueprints.params import posted_ids
+from blueprints.send_forms import SendForm, send_view
 from extensions import htmx
 from models import Invoice, InvoiceStatus, db
 
 MAX_BULK = 500
-
-
-class SendForm(FlaskForm):
-    """The send dialog. Field names match the ``field`` of the mailer's errors."""
-
-    recipients = TextAreaField(
-        "To", validators=[InputRequired("Enter at least one email address.")]
-    )
-    subject = StringField(
-        "Subject", validators=[InputRequired("Enter a subject."), Length(max=200)]
-    )
-    body = TextAreaField("Message", validators=[InputRequired("Enter a message.")])
 
 
 @bp.route("/<int:invoice_id>/pdf")
@@ -70,33 +46,13 @@ def send(invoice_id: int):
     :raise 404: no such invoice.
     """
     invoice = db.get_or_404(Invoice, invoice_id)
-    if request.method == "GET":
-        subject, body = default_subject_body(invoice)
-        recipients = "\n".join(split_addresses(invoice.bill_to_emails))
-        form = SendForm(data={"recipients": recipients, "subject": subject, "body": body})
-        return _send_page(invoice, form)
-    form = SendForm()
-    status = 422
-    if form.validate_on_submit():
-        try:
-            result = send_invoice(
-                invoice,
-                split_addresses(form.recipients.data),
-                form.subject.data,
-                form.body.data,
-                current_user,
-            )
-        except BillingError as error:
-            # A failed send committed its event already; only the page is left to show.
-            show_error(form, error)
-            status = error.status_code
-        else:
-            flash(result.message, "success")
-            target = url_for("invoices.detail", invoice_id=invoice.id)
-            if htmx:
-                return "", 204, {"HX-Redirect": target}
-            return redirect(target)
-    return _send_page(invoice, form, status)
+    return send_view(
+        lambda: (split_addresses(invoice.bill_to_emails), *default_subject_body(invoice)),
+        lambda to, subject, body: send_invoice(invoice, to, subject, body, current_user),
+        lambda form, status: _send_page(invoice, form, status),
+        url_for("invoices.detail", invoice_id=invoice.id),
+        hx_redirect=True,
+    )
 
 
 def _send_page(invoice: Invoice, form: SendForm, status: int = 200):

@@ -16,14 +16,13 @@ from flask import (
 )
 from flask_login import current_user
 
+from billing.invoices.list_totals import filtered_totals, totals_of
 from billing.invoices.listing import (
     DEFAULT_SORT,
     OVERDUE,
     Sort,
-    filtered_totals,
     invoice_page,
     read_filters,
-    totals_of,
 )
 from billing.invoices.status import change_statuses
 from billing.process_cache import filter_choices, offered_batches

@@ -7,20 +7,9 @@ page, a plain 422 for the downloads. Sending is for admins (403 otherwise).
 
 from datetime import date
 
-from flask import (
-    Response,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from flask import Response, current_app, render_template, request, url_for
 
-from billing.errors import BillingError, ValidationFailed
+from billing.errors import ValidationFailed
 from billing.mail import MAX_RECIPIENTS
 from billing.reports.csv_text import statement_csv
 from billing.reports.dates import parse_day
@@ -36,24 +25,11 @@ from billing.reports.statement_pdf import (
     send_statement,
     statement_stem,
 )
-from billing.users import split_addresses
 from blueprints.auth.access import admin_required
-from blueprints.forms import show_error
 from blueprints.reports import bp
+from blueprints.send_forms import SendForm, send_view
 from clock import today
 from models import Customer, db
-
-
-class StatementSendForm(FlaskForm):
-    """The send form. Field names match the ``field`` of the mailer's errors."""
-
-    recipients = TextAreaField(
-        "To", validators=[InputRequired("Enter at least one email address.")]
-    )
-    subject = StringField(
-        "Subject", validators=[InputRequired("Enter a subject."), Length(max=200)]
-    )
-    body = TextAreaField("Message", validators=[InputRequired("Enter a message.")])
 
 
 def _period_args(customer: Customer) -> tuple[date, date, str]:
@@ -144,27 +120,15 @@ def statement_send(customer_id: int):
     """
     customer = db.get_or_404(Customer, customer_id)
     found = _statement(customer)
-    if request.method == "GET":
-        subject, body = default_subject_body(found)
-        data = {"recipients": "\n".join(customer.email_list), "subject": subject, "body": body}
-        return _send_page(found, StatementSendForm(data=data))
-    form = StatementSendForm()
-    status = 422
-    if form.validate_on_submit():
-        try:
-            result = send_statement(
-                found, split_addresses(form.recipients.data), form.subject.data, form.body.data
-            )
-        except BillingError as error:
-            show_error(form, error)
-            status = error.status_code
-        else:
-            flash(result.message, "success")
-            return redirect(url_for("reports.statement", customer_id=customer.id, **_query(found)))
-    return _send_page(found, form, status)
+    return send_view(
+        lambda: (customer.email_list, *default_subject_body(found)),
+        lambda to, subject, body: send_statement(found, to, subject, body),
+        lambda form, status: _send_page(found, form, status),
+        url_for("reports.statement", customer_id=customer.id, **_query(found)),
+    )
 
 
-def _send_page(found: Statement, form: StatementSendForm, status: int = 200):
+def _send_page(found: Statement, form: SendForm, status: int = 200):
     page = render_template(
         "reports/statement_send.html", statement=found, customer=found.customer, form=form,
         query=_query(found), max_recipients=MAX_RECIPIENTS,

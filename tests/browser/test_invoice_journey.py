@@ -1,43 +1,25 @@
 """An invoice from the Billing page to Refunded, in a real Chromium, sent to a real SMTP server."""
 
 import re
-import socket
 import uuid
 from datetime import date
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from tests.factories import make_customer, make_invoice, make_line
+from tests.smtp import running_smtp_server
 
 pytestmark = pytest.mark.browser
 
 
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append(envelope)
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp(live_app):
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free loopback port
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    saved = {k: live_app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT")}
-    live_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    yield inbox
-    live_app.config.update(saved)
-    controller.stop()
+    with running_smtp_server() as mailbox:
+        saved = {k: live_app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT")}
+        live_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=mailbox.port)
+        yield mailbox
+        live_app.config.update(saved)
 
 
 @pytest.fixture
@@ -80,7 +62,7 @@ def test_filter_open_add_a_line_send_pay_refund(page, login, smtp, draft):
     page.get_by_role("button", name="Send", exact=True).click()
     expect(page).to_have_url(re.compile(r"/invoices/\d+$"))
     expect(page.locator("#flash")).to_contain_text("ap@journey.example")
-    assert smtp.messages and smtp.messages[-1].rcpt_tos == ["ap@journey.example"]
+    assert smtp.received and smtp.received[-1][1] == ["ap@journey.example"]
 
     page.goto(f"/billing?q={draft}")
     row = page.locator("tbody tr", has_text=draft)

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from billing.reports.aging import aging_report, open_invoices
-from models import CreditNote, Invoice, InvoiceStatus, PaymentApplication, db
-from tests.factories import make_customer, make_invoice, make_line, make_payment
+from models import Invoice, InvoiceStatus, PaymentApplication, db
+from tests.factories import make_credit_note, make_customer, make_invoice, make_line, make_payment
 
 SENT, PAID, DRAFT = InvoiceStatus.SENT, InvoiceStatus.PAID, InvoiceStatus.DRAFT
 PAST, NOW = date(2026, 11, 30), date(2026, 12, 3)
@@ -17,19 +17,6 @@ PAST, NOW = date(2026, 11, 30), date(2026, 12, 3)
 def _invoice(customer, total: int, issued: date, due: date, status=SENT, **fields) -> Invoice:
     return make_invoice(customer, [make_line("Support", total)], status=status,
                         issue_date=issued, due_date=due, **fields)  # fmt: skip
-
-
-def credit_note(invoice: Invoice, total: int, day: date) -> CreditNote:
-    """A credit note of ``total`` on ``day`` against ``invoice`` (its credited amount kept)."""
-    note = CreditNote(
-        number=f"CN-T{invoice.id}-{day:%m%d}", invoice=invoice, customer=invoice.customer,
-        issue_date=day, currency=invoice.currency, reason="Goodwill", kind="amount",
-        subtotal_minor=total, tax_minor=0, total_minor=total, bill_to_name=invoice.bill_to_name,
-    )  # fmt: skip
-    invoice.credited_minor += total
-    db.session.add(note)
-    db.session.commit()
-    return note
 
 
 @pytest.fixture
@@ -44,7 +31,13 @@ def book(app):
     issued_later = _invoice(acme, 20000, date(2026, 12, 1), date(2026, 12, 31))
     _invoice(acme, 99900, date(2026, 9, 1), date(2026, 10, 1), status=DRAFT)
     credited_later = _invoice(acme, 40000, date(2026, 8, 1), date(2026, 8, 31))
-    credit_note(credited_later, 10000, date(2026, 12, 1))
+    make_credit_note(
+        credited_later,
+        kind="amount",
+        amount_minor=10000,
+        issue_date=date(2026, 12, 1),
+        reason="Goodwill",
+    )
     settled_long_ago = _invoice(acme, 7000, date(2026, 9, 1), date(2026, 9, 30))
     make_payment(acme, 7000, {settled_long_ago.id: 7000}, payment_date=date(2026, 10, 15))
     euro = _invoice(zeta, 12345, date(2026, 11, 1), date(2026, 11, 30))

@@ -1,7 +1,6 @@
 """Credit notes with the database: by lines with two tax rates, whole, an amount at a rate, the
 refusals, their number sequence, and two credit notes on one invoice at once (both backends)."""
 
-import threading
 from datetime import date
 from decimal import Decimal
 
@@ -11,7 +10,7 @@ import sqlalchemy as sa
 from billing.credit_notes.issue import creditable_minor, issue_credit_note, line_remaining
 from billing.credit_notes.lines import credit_note_totals
 from billing.credit_notes.numbering import take_credit_note_number
-from billing.errors import Conflict, ForbiddenChange, ValidationFailed
+from billing.errors import ForbiddenChange, ValidationFailed
 from billing.payments.store import record_payment
 from billing.settings import get_settings
 from models import CreditNote, Invoice, InvoiceEvent, InvoiceStatus, PaymentApplication, db
@@ -23,6 +22,7 @@ from tests.factories import (
     make_payment,
     make_tax_rate,
 )
+from tests.races import assert_fair, race
 
 SENT, PAID = InvoiceStatus.SENT, InvoiceStatus.PAID
 
@@ -249,35 +249,16 @@ def test_numbers_follow_their_own_sequence_and_skip_a_taken_one(app, admin):
 def test_two_credit_notes_on_one_invoice_at_once_never_pass_its_total(app, admin, amounts):
     invoice = _sent(amount=10000)
     ids = (invoice.id, admin.id)
-    barrier = threading.Barrier(2)
-    outcomes: list = []
 
-    def credit(amount: int) -> None:
-        with app.app_context():
-            person = db.session.get(type(admin), ids[1])
-            credited = db.session.get(Invoice, ids[0])
-            barrier.wait()
-            try:
-                issue_credit_note(credited, kind="amount", reason="Race", user=person,
-                                  amount_minor=amount)  # fmt: skip
-                db.session.commit()
-                outcomes.append("landed")
-            except (Conflict, ValidationFailed) as error:
-                db.session.rollback()
-                outcomes.append(type(error).__name__)
-            finally:
-                db.session.remove()
+    def credit(amount: int, ready) -> None:
+        person = db.session.get(type(admin), ids[1])
+        credited = db.session.get(Invoice, ids[0])
+        ready()
+        issue_credit_note(credited, kind="amount", reason="Race", user=person,
+                          amount_minor=amount)  # fmt: skip
 
-    threads = [threading.Thread(target=credit, args=(amount,)) for amount in amounts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    if sum(amounts) <= 10000:
-        assert outcomes.count("landed") + outcomes.count("Conflict") == 2, outcomes
-        assert "landed" in outcomes
-    else:  # both cannot fit: exactly one lands, the other is refused with its reason
-        assert outcomes.count("landed") == 1, outcomes
+    outcomes = race(app, credit, amounts)
+    assert_fair(outcomes, amounts, room=10000)
     _invariants()
     totals = db.session.scalars(sa.select(CreditNote.total_minor)).all()
     assert db.session.get(Invoice, ids[0]).credited_minor == sum(totals) <= 10000

@@ -1,7 +1,6 @@
 """Payments with the database: recording, credit, deleting, the automatic Paid, the batch a
 paid invoice holds, and two people paying the same invoice at once (both backends)."""
 
-import threading
 from datetime import date
 
 import pytest
@@ -24,6 +23,7 @@ from models import (
     db,
 )
 from tests.factories import make_customer, make_invoice, make_line, make_payment, make_user
+from tests.races import assert_fair, race
 
 SENT, EXPORTED, PAID = InvoiceStatus.SENT, InvoiceStatus.EXPORTED, InvoiceStatus.PAID
 
@@ -193,35 +193,16 @@ def test_two_people_paying_one_invoice_at_once_never_make_a_wrong_balance(app, a
     customer = make_customer()
     invoice = _sent(customer, 10000, date(2026, 10, 1))
     ids = (customer.id, invoice.id, admin.id)
-    barrier = threading.Barrier(2)
-    outcomes: list = []
 
-    def pay(amount: int) -> None:
-        with app.app_context():
-            person = db.session.get(type(admin), ids[2])
-            payer = db.session.get(type(customer), ids[0])
-            barrier.wait()
-            try:
-                record_payment(payer, date(2026, 12, 1), amount, "USD", PaymentMethod.CARD,
-                               "", "", {ids[1]: amount}, person)  # fmt: skip
-                db.session.commit()
-                outcomes.append("landed")
-            except (Conflict, ValidationFailed) as error:
-                db.session.rollback()
-                outcomes.append(type(error).__name__)
-            finally:
-                db.session.remove()
+    def pay(amount: int, ready) -> None:
+        person = db.session.get(type(admin), ids[2])
+        payer = db.session.get(type(customer), ids[0])
+        ready()
+        record_payment(payer, date(2026, 12, 1), amount, "USD", PaymentMethod.CARD,
+                       "", "", {ids[1]: amount}, person)  # fmt: skip
 
-    threads = [threading.Thread(target=pay, args=(amount,)) for amount in amounts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    if sum(amounts) <= 10000:
-        assert outcomes.count("landed") + outcomes.count("Conflict") == 2, outcomes
-        assert "landed" in outcomes
-    else:  # both cannot fit: exactly one lands, the other is refused with its reason
-        assert outcomes.count("landed") == 1, outcomes
+    outcomes = race(app, pay, amounts)
+    assert_fair(outcomes, amounts, room=10000)
     _assert_paid_is_sum_of_applications()
     landed = db.session.scalars(sa.select(Payment.amount_minor)).all()
     assert db.session.get(Invoice, ids[1]).paid_minor == sum(landed)

@@ -22,8 +22,7 @@ from models import (
     PaymentMethod,
     db,
 )
-from tests.db.test_aging import credit_note
-from tests.factories import make_customer, make_invoice, make_line, make_payment
+from tests.factories import make_credit_note, make_customer, make_invoice, make_line, make_payment
 
 NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))
 
@@ -56,11 +55,15 @@ def account(app, admin):
     gone = make_payment(acme, 10000, {second.id: 10000}, payment_date=date(2026, 10, 12))
     delete_payment(gone, "Bounced", admin)
     db.session.commit()
-    credit_note(second, 5000, date(2026, 10, 20))
+    make_credit_note(
+        second, kind="amount", amount_minor=5000, issue_date=date(2026, 10, 20), reason="Goodwill"
+    )
     third = _invoice(acme, 30000, date(2026, 11, 5), number="INV-0003")
     make_payment(acme, 70000, {first.id: 60000, second.id: 10000}, payment_date=date(2026, 11, 10),
                  method=PaymentMethod.CARD, reference="REF-9")  # fmt: skip
-    credit_note(third, 10000, date(2026, 11, 10))
+    make_credit_note(
+        third, kind="amount", amount_minor=10000, issue_date=date(2026, 11, 10), reason="Goodwill"
+    )
     refund(acme, 2000, date(2026, 11, 20))
     make_payment(acme, 100000, {}, payment_date=date(2026, 12, 1))
     make_invoice(acme, [make_line("Licence", 7777)], status=InvoiceStatus.SENT, currency="EUR",

@@ -21,8 +21,8 @@ from clock import utcnow
 from models import BulkJob, ExportState, Invoice, InvoiceExport, InvoiceStatus, Provider, Role, db
 from tests.conftest import log_in, make_user
 from tests.factories import make_customer, make_invoice
-from tests.http.test_invoice_email import running_smtp_server
 from tests.ledgers import connect, fake_settings, ledger_invoices, make_invoices
+from tests.smtp import running_smtp_server
 
 CHUNK = {"BULK_CHUNK_SIZE": 10, "BULK_EXPORT_CHUNK_SIZE": 10, "BULK_CHUNK_SECONDS": 60}
 HTMX = {"HX-Request": "true"}

@@ -1,38 +1,22 @@
 """Sending a credit note by email through a real SMTP server on loopback (aiosmtpd): the dialog,
 the PDF attached (the download's very bytes), the invoice's trail, a refusal, the outbox."""
 
-import re
 from decimal import Decimal
 from html import unescape
-from pathlib import Path
 
 import pytest
 
 from models import CreditNote, Invoice, InvoiceEvent, InvoiceStatus, db
 from tests.factories import make_credit_note, make_customer, make_invoice, make_line
-from tests.http.test_invoice_email import SENDER, attachment, free_port, running_smtp_server
+from tests.pages import send_dialog
+from tests.smtp import BAD_SEND_INPUT, SENDER, attachment, free_port, mail_config, refusal_beside
 
-
-@pytest.fixture
-def smtp_server():
-    with running_smtp_server() as mailbox:
-        yield mailbox
+pytestmark = pytest.mark.usefixtures("instance")
 
 
 @pytest.fixture
 def app_config(smtp_server):
-    return {
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": smtp_server.port,
-        "MAIL_DEFAULT_SENDER": SENDER,
-    }
-
-
-@pytest.fixture(autouse=True)
-def instance(app, tmp_path) -> Path:
-    """The app's instance folder, in tmp: the outbox must never land in the repository."""
-    app.instance_path = str(tmp_path / "instance")
-    return Path(app.instance_path)
+    return mail_config(smtp_server)
 
 
 @pytest.fixture
@@ -62,15 +46,7 @@ def trail(invoice: Invoice) -> list[InvoiceEvent]:
 
 def dialog(admin_client, note: CreditNote) -> dict[str, str]:
     """The send dialog's prefilled fields, as the browser would post them back."""
-    page = admin_client.get(f"/credit-notes/{note.id}/send").get_data(as_text=True)
-    subject = re.search(r'name="subject"[^>]*value="([^"]*)"', page).group(1)
-    fields = {
-        name: re.search(
-            rf'<textarea[^>]*name="{name}"[^>]*>\r?\n?(.*?)</textarea>', page, re.S
-        ).group(1)
-        for name in ("recipients", "body")
-    }
-    return {key: unescape(value) for key, value in {**fields, "subject": subject}.items()}
+    return send_dialog(admin_client, f"/credit-notes/{note.id}/send")
 
 
 def test_the_dialog_is_prefilled(admin_client, note):
@@ -143,15 +119,7 @@ def test_an_unreachable_server_changes_nothing(admin_client, app, note, app_conf
     assert note.sent_at is None
 
 
-@pytest.mark.parametrize(
-    ("fields", "field", "message"),
-    [
-        ({"recipients": "ap@acme.example.com, not-an-email"}, "recipients", "not-an-email:"),
-        ({"recipients": " \n "}, "recipients", "Enter at least one email address."),
-        ({"subject": ""}, "subject", "Enter a subject."),
-        ({"body": "  "}, "body", "Enter a message."),
-    ],
-)
+@pytest.mark.parametrize(("fields", "field", "message"), BAD_SEND_INPUT)
 def test_bad_input_is_refused_beside_the_field(admin_client, note, smtp_server, fields, field,
                                                message):  # fmt: skip
     before = [e.id for e in trail(note.invoice)]
@@ -159,9 +127,7 @@ def test_bad_input_is_refused_beside_the_field(admin_client, note, smtp_server, 
         f"/credit-notes/{note.id}/send", data={**dialog(admin_client, note), **fields}
     )
     assert response.status_code == 422
-    page = response.get_data(as_text=True)
-    error = page[page.index(f'id="{field}-error"') :]
-    assert message in error[: error.index("</small>")]
+    assert message in refusal_beside(response, field)
     assert smtp_server.received == [] and [e.id for e in trail(note.invoice)] == before
 
 

@@ -2,7 +2,6 @@
 tax rates, for an amount, whole; 422 beside the field, 409), the credit note page, a refund,
 the PDF, the Billing page's Credit notes tab, Admin settings, 403 and CSRF."""
 
-import html
 import re
 from datetime import date
 from decimal import Decimal
@@ -22,35 +21,9 @@ from tests.factories import (
     make_payment,
     make_tax_rate,
 )
+from tests.pages import count, error_beside, fresh, squeeze, text
 
 SENT = InvoiceStatus.SENT
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def squeeze(response) -> str:
-    """The page's text without tags, whitespace collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
-
-
-def error_beside(response, field_id: str) -> str:
-    """The message shown beside the field ``field_id``."""
-    found = re.search(
-        rf'<small class="error" id="{field_id}-error">([^<]*)</small>', text(response)
-    )
-    assert found, f"no error beside {field_id}"
-    return found.group(1)
-
-
-def fresh(invoice: Invoice) -> Invoice:
-    db.session.expire_all()
-    return db.session.get(Invoice, invoice.id)
-
-
-def count(model) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 @pytest.fixture

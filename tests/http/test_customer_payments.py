@@ -2,7 +2,6 @@
 ones), applying credit (422), recording a payment from the customer (split, 422, 409), the
 Activity list, who may do what, and statements per page that do not grow with the rows."""
 
-import html
 import re
 from datetime import date
 
@@ -11,28 +10,8 @@ import sqlalchemy as sa
 
 from billing.payments.store import delete_payment
 from models import Invoice, InvoiceEvent, InvoiceStatus, Payment, PaymentApplication, db
-from tests.factories import make_customer, make_invoice, make_line, make_payment
-
-SENT = InvoiceStatus.SENT
-
-
-def _sent(customer, amount: int, due: date, number: str, **fields) -> Invoice:
-    return make_invoice(customer, [make_line("Support", amount)], status=SENT, due_date=due,
-                        number=number, **fields)  # fmt: skip
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def squeeze(response) -> str:
-    """The page's text without tags, whitespace collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
-
-
-def _fresh(invoice: Invoice) -> Invoice:
-    db.session.expire_all()
-    return db.session.get(Invoice, invoice.id)
+from tests.factories import make_customer, make_invoice, make_line, make_payment, make_sent_invoice
+from tests.pages import fresh, squeeze, text
 
 
 @pytest.fixture
@@ -40,8 +19,8 @@ def acme(app):
     """Acme (USD) with two Sent invoices: INV-0001 $100.00 due Nov 1, INV-0002 $250.50 due
     Dec 1, and a Draft INV-0003 $40.00."""
     customer = make_customer(name="Acme")
-    older = _sent(customer, 10000, date(2026, 11, 1), "INV-0001")
-    newer = _sent(customer, 25050, date(2026, 12, 1), "INV-0002")
+    older = make_sent_invoice(customer, 10000, date(2026, 11, 1), "INV-0001")
+    newer = make_sent_invoice(customer, 25050, date(2026, 12, 1), "INV-0002")
     draft = make_invoice(customer, [make_line("Setup", 4000)], number="INV-0003")
     return customer, older, newer, draft
 
@@ -100,7 +79,7 @@ def test_the_activity_is_the_money_side_of_the_customers_invoices_newest_first(
     payment = make_payment(customer, 16050, user=admin)
     delete_payment(payment, "Wrong customer", admin)
     db.session.commit()
-    other = _sent(make_customer(name="Other"), 500, date(2026, 11, 1), "INV-0009")
+    other = make_sent_invoice(make_customer(name="Other"), 500, date(2026, 11, 1), "INV-0009")
     make_payment(other.customer, 500, user=admin)
     page = admin_client.get(f"/customers/{customer.id}")
     body = text(page)
@@ -126,8 +105,8 @@ def test_apply_credit_pays_the_open_invoices_oldest_first(admin_client, admin, a
     response = admin_client.post(f"/customers/{customer.id}/credit/apply", data={"currency": "USD"})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/customers/{customer.id}#customer-payments")
-    assert (_fresh(older).status, _fresh(older).balance_minor) == (InvoiceStatus.PAID, 0)
-    assert _fresh(newer).balance_minor == 25050 - 2000
+    assert (fresh(older).status, fresh(older).balance_minor) == (InvoiceStatus.PAID, 0)
+    assert fresh(newer).balance_minor == 25050 - 2000
     page = admin_client.get(f"/customers/{customer.id}")
     assert "Credit of $120.00 applied to INV-0001, INV-0002." in text(page)
     assert 'id="no-credit"' in text(page)
@@ -233,7 +212,7 @@ def test_open_invoices_changed_since_the_customer_form_is_409(admin_client, admi
 
 def test_a_payment_in_another_currency_of_the_customer(admin_client, acme):
     customer, older, *_ = acme
-    euro = _sent(customer, 9900, date(2026, 11, 15), "INV-0004", currency="EUR")
+    euro = make_sent_invoice(customer, 9900, date(2026, 11, 15), "INV-0004", currency="EUR")
     page = admin_client.get(f"/customers/{customer.id}/payments/new")
     assert f'href="/customers/{customer.id}/payments/new?currency=EUR">EUR</a>' in text(page)
     page = admin_client.get(f"/customers/{customer.id}/payments/new?currency=EUR")
@@ -242,7 +221,7 @@ def test_a_payment_in_another_currency_of_the_customer(admin_client, acme):
     data = _form(amount="99", **{f"apply_{euro.id}": "99"})
     response = admin_client.post(f"/customers/{customer.id}/payments/new?currency=EUR", data=data)
     assert response.status_code == 302
-    assert _fresh(euro).status == InvoiceStatus.PAID
+    assert fresh(euro).status == InvoiceStatus.PAID
     # A currency the customer has nothing in is its own currency.
     page = admin_client.get(f"/customers/{customer.id}/payments/new?currency=GBP")
     assert "</strong>, in USD." in text(page)

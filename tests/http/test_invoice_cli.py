@@ -7,26 +7,15 @@ import sqlalchemy as sa
 
 from billing.invoices.pdf import render_invoice_pdf
 from models import Invoice, InvoiceEvent, InvoiceStatus, db
-from tests.http.test_invoice_email import attachment, running_smtp_server
 from tests.http.test_invoice_pdf import make_invoice
+from tests.smtp import attachment, mail_config
 
-
-@pytest.fixture
-def smtp_server():
-    with running_smtp_server() as mailbox:
-        yield mailbox
+pytestmark = pytest.mark.usefixtures("instance")
 
 
 @pytest.fixture
 def app_config(smtp_server):
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server.port}
-
-
-@pytest.fixture(autouse=True)
-def instance(app, tmp_path) -> Path:
-    """The app's instance folder, in tmp: the outbox must never land in the repository."""
-    app.instance_path = str(tmp_path / "instance")
-    return Path(app.instance_path)
+    return mail_config(smtp_server, sender=None)
 
 
 def status_of(invoice: Invoice) -> InvoiceStatus:

@@ -2,100 +2,32 @@
 
 import re
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from email import message_from_bytes, policy
-from email.message import EmailMessage
 from html import unescape
-from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 from babel.dates import format_date
 
 from models import Invoice, InvoiceEvent, InvoiceStatus, db
 from tests.http.test_invoice_pdf import make_invoice
+from tests.pages import send_dialog
+from tests.smtp import (
+    BAD_SEND_INPUT,
+    SENDER,
+    SMTP_PASSWORD,
+    SMTP_USER,
+    attachment,
+    free_port,
+    mail_config,
+    refusal_beside,
+)
 
-SENDER = "Bright IT Billing <billing@bright.example.com>"
-SMTP_USER, SMTP_PASSWORD = "billing", "s3cret-pass"
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class Mailbox:
-    """The test server's handler: records what it accepts, refuses the addresses in ``refuse``."""
-
-    port: int = 0
-    refuse: set[str] = field(default_factory=set)
-    received: list = field(default_factory=list)  # (mail_from, rcpt_tos, EmailMessage)
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-
-def authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
-    """Accept only SMTP_USER with SMTP_PASSWORD."""
-    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-        SMTP_USER.encode(),
-        SMTP_PASSWORD.encode(),
-    )
-    return AuthResult(success=ok, handled=False)  # not handled: the server answers 535
-
-
-@contextmanager
-def running_smtp_server() -> Iterator[Mailbox]:
-    """A real SMTP server on a free loopback port, with AUTH (plain text, loopback only)."""
-    mailbox = Mailbox(port=free_port())
-    controller = Controller(
-        mailbox,
-        hostname="127.0.0.1",
-        port=mailbox.port,
-        authenticator=authenticate,
-        auth_require_tls=False,
-    )
-    controller.start()
-    try:
-        yield mailbox
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def smtp_server():
-    with running_smtp_server() as mailbox:
-        yield mailbox
+pytestmark = pytest.mark.usefixtures("instance")
 
 
 @pytest.fixture
 def app_config(smtp_server):
-    return {
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": smtp_server.port,
-        "MAIL_DEFAULT_SENDER": SENDER,
-    }
-
-
-@pytest.fixture(autouse=True)
-def instance(app, tmp_path) -> Path:
-    """The app's instance folder, in tmp: the outbox must never land in the repository."""
-    app.instance_path = str(tmp_path / "instance")
-    return Path(app.instance_path)
+    return mail_config(smtp_server)
 
 
 def events(invoice: Invoice) -> list[InvoiceEvent]:
@@ -105,23 +37,9 @@ def events(invoice: Invoice) -> list[InvoiceEvent]:
     )
 
 
-def attachment(message: EmailMessage) -> tuple[str, bytes]:
-    (part,) = list(message.iter_attachments())
-    assert part.get_content_type() == "application/pdf"
-    return part.get_filename(), part.get_content()
-
-
 def dialog(admin_client, invoice: Invoice) -> dict[str, str]:
     """The send dialog's prefilled fields, as the browser would post them back."""
-    page = admin_client.get(f"/invoices/{invoice.id}/send").get_data(as_text=True)
-    subject = re.search(r'name="subject"[^>]*value="([^"]*)"', page).group(1)
-    fields = {
-        name: re.search(
-            rf'<textarea[^>]*name="{name}"[^>]*>\r?\n?(.*?)</textarea>', page, re.S
-        ).group(1)
-        for name in ("recipients", "body")
-    }
-    return {key: unescape(value) for key, value in {**fields, "subject": subject}.items()}
+    return send_dialog(admin_client, f"/invoices/{invoice.id}/send")
 
 
 def test_dialog_is_prefilled_from_the_invoice_and_the_settings(admin_client, app):
@@ -269,15 +187,7 @@ def test_smtp_login(admin_client, app, smtp_server, password, sent):
         assert "The mail server refused the login: 535" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(
-    ("fields", "field", "message"),
-    [
-        ({"recipients": "ap@acme.example.com, not-an-email"}, "recipients", "not-an-email:"),
-        ({"recipients": " \n "}, "recipients", "Enter at least one email address."),
-        ({"subject": ""}, "subject", "Enter a subject."),
-        ({"body": "  "}, "body", "Enter a message."),
-    ],
-)
+@pytest.mark.parametrize(("fields", "field", "message"), BAD_SEND_INPUT)
 def test_bad_input_is_refused_beside_the_field(
     admin_client, app, smtp_server, fields, field, message
 ):
@@ -285,9 +195,7 @@ def test_bad_input_is_refused_beside_the_field(
     data = {**dialog(admin_client, invoice), **fields}
     response = admin_client.post(f"/invoices/{invoice.id}/send", data=data)
     assert response.status_code == 422
-    page = response.get_data(as_text=True)
-    error = page[page.index(f'id="{field}-error"') :]
-    assert message in error[: error.index("</small>")]
+    assert message in refusal_beside(response, field)
     assert smtp_server.received == [] and events(invoice) == []
 
 

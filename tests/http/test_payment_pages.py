@@ -1,7 +1,6 @@
 """Payments on the invoice page over HTTP: the Payments card, the payment form (a split over
 two invoices, 422 beside the field, 409), deleting with a reason, 403 and CSRF."""
 
-import html
 import re
 from datetime import date
 
@@ -9,49 +8,18 @@ import pytest
 import sqlalchemy as sa
 
 from models import Invoice, InvoiceStatus, Payment, PaymentApplication, PaymentMethod, db
-from tests.factories import make_customer, make_invoice, make_line, make_payment
+from tests.factories import make_customer, make_invoice, make_line, make_payment, make_sent_invoice
+from tests.pages import count, error_beside, fresh, squeeze, text
 
 SENT = InvoiceStatus.SENT
-
-
-def _sent(customer, amount: int, due: date, number: str, **fields) -> Invoice:
-    return make_invoice(customer, [make_line("Support", amount)], status=SENT, due_date=due,
-                        number=number, **fields)  # fmt: skip
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def squeeze(response) -> str:
-    """The page's text without tags, whitespace collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
-
-
-def error_beside(response, field_id: str) -> str:
-    """The message shown beside the field ``field_id``."""
-    found = re.search(
-        rf'<small class="error" id="{field_id}-error">([^<]*)</small>', text(response)
-    )
-    assert found, f"no error beside {field_id}"
-    return found.group(1)
-
-
-def _fresh(invoice: Invoice) -> Invoice:
-    db.session.expire_all()
-    return db.session.get(Invoice, invoice.id)
-
-
-def _payment_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Payment))
 
 
 @pytest.fixture
 def two_open(app):
     """A customer with two Sent invoices: INV-0001 $100.00 (older), INV-0002 $250.50."""
     customer = make_customer(name="Acme")
-    older = _sent(customer, 10000, date(2026, 11, 1), "INV-0001")
-    newer = _sent(customer, 25050, date(2026, 12, 1), "INV-0002")
+    older = make_sent_invoice(customer, 10000, date(2026, 11, 1), "INV-0001")
+    newer = make_sent_invoice(customer, 25050, date(2026, 12, 1), "INV-0002")
     return older, newer
 
 
@@ -123,7 +91,7 @@ def test_a_payment_split_over_two_invoices_from_the_form(admin_client, admin, tw
     assert payment.payment_date == date(2026, 12, 2) and payment.created_by_id == admin.id
     applied = {a.invoice_id: a.amount_minor for a in payment.applications}
     assert applied == {older.id: 4000, newer.id: 25050}
-    older, newer = _fresh(older), _fresh(newer)
+    older, newer = fresh(older), fresh(newer)
     assert (older.paid_minor, older.status, older.is_partly_paid) == (4000, SENT, True)
     assert (newer.balance_minor, newer.status) == (0, InvoiceStatus.PAID)
     page = admin_client.get(f"/invoices/{newer.id}")
@@ -142,7 +110,7 @@ def test_spread_plans_again_for_the_amount_typed(admin_client, two_open):
     body = text(response)
     assert re.search(rf'name="apply_{older.id}"[^>]*value="100.00"', body)
     assert re.search(rf'name="apply_{newer.id}"[^>]*value="20.00"', body)
-    assert _payment_count() == 0
+    assert count(Payment) == 0
 
 
 @pytest.mark.parametrize(
@@ -169,9 +137,9 @@ def test_refused_input_is_422_beside_its_field_and_nothing_saved(
     assert response.status_code == 422
     field_id = field.format(older=older.id, newer=newer.id)
     assert message in error_beside(response, field_id)
-    assert _payment_count() == 0
+    assert count(Payment) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentApplication)) == 0
-    assert (_fresh(older).paid_minor, _fresh(newer).paid_minor) == (0, 0)
+    assert (fresh(older).paid_minor, fresh(newer).paid_minor) == (0, 0)
     assert f'value="{applies[0]}"' in text(response)  # what was typed is kept
 
 
@@ -182,7 +150,7 @@ def test_open_invoices_changed_since_the_form_is_409(admin_client, admin, two_op
     response = admin_client.post(f"/invoices/{newer.id}/payments/new", data=data)
     assert response.status_code == 409
     assert "open invoices changed since this form was drawn" in text(response)
-    assert _payment_count() == 1
+    assert count(Payment) == 1
 
 
 def test_a_paid_invoice_takes_no_payment_form(admin_client, admin, two_open):
@@ -200,7 +168,7 @@ def test_technicians_are_refused(tech_client, two_open):
     for url in (f"/invoices/{newer.id}/payments/new", f"/invoices/{newer.id}"):
         assert tech_client.get(url).status_code == 403
     assert tech_client.post(f"/invoices/{newer.id}/payments/new", data=data).status_code == 403
-    assert _payment_count() == 0
+    assert count(Payment) == 0
 
 
 def test_a_billing_technician_sees_the_card_but_changes_nothing(
@@ -228,14 +196,14 @@ def test_delete_needs_a_reason_then_reverses_the_payment(admin_client, admin, tw
         refused, f"delete-reason-{application.id}"
     )
     assert (
-        _fresh(newer).paid_minor == 6050 and db.session.get(Payment, payment.id).deleted_at is None
+        fresh(newer).paid_minor == 6050 and db.session.get(Payment, payment.id).deleted_at is None
     )
     response = admin_client.post(url, data={"reason": "bounced"})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Payment, payment.id).delete_reason == "bounced"
-    assert (_fresh(older).paid_minor, _fresh(older).status) == (0, SENT)
-    assert (_fresh(newer).paid_minor, _fresh(newer).status) == (0, SENT)
+    assert (fresh(older).paid_minor, fresh(older).status) == (0, SENT)
+    assert (fresh(newer).paid_minor, fresh(newer).status) == (0, SENT)
     page = text(admin_client.get(f"/invoices/{newer.id}"))
     assert f"Payment #{payment.id} deleted: balance due $250.50." in page
     assert "No payment applied yet." in page
@@ -247,7 +215,7 @@ def test_delete_needs_a_reason_then_reverses_the_payment(admin_client, admin, tw
 def test_delete_of_another_customers_payment_is_404(admin_client, admin, two_open):
     _, newer = two_open
     other = make_customer()
-    _sent(other, 5000, date(2026, 11, 1), "INV-0003")
+    make_sent_invoice(other, 5000, date(2026, 11, 1), "INV-0003")
     payment = make_payment(other, 5000, user=admin)
     url = f"/invoices/{newer.id}/payments/{payment.id}/delete"
     assert admin_client.post(url, data={"reason": "x"}).status_code == 404
@@ -260,12 +228,12 @@ def test_the_forms_are_csrf_protected(admin_client, admin, two_open, app_config)
     data = _form(newer, amount="10", **{f"apply_{older.id}": "10.00", f"apply_{newer.id}": ""})
     url = f"/invoices/{newer.id}/payments/new"
     assert admin_client.post(url, data=data).status_code == 400
-    assert _payment_count() == 0
+    assert count(Payment) == 0
     token = re.search(
         r'name="csrf_token" type="hidden" value="([^"]+)"', text(admin_client.get(url))
     )
     response = admin_client.post(url, data={**data, "csrf_token": token.group(1)})
-    assert response.status_code == 302 and _payment_count() == 1
+    assert response.status_code == 302 and count(Payment) == 1
     payment = db.session.scalars(sa.select(Payment)).one()
     delete_url = f"/invoices/{older.id}/payments/{payment.id}/delete"
     assert admin_client.post(delete_url, data={"reason": "typo"}).status_code == 400

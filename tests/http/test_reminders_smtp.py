@@ -8,24 +8,14 @@ import sqlalchemy as sa
 
 from billing.reminders.schedule import use_usual_schedule
 from models import InvoiceEvent, InvoiceStatus, ReminderSent, db
-from tests.http.test_invoice_email import SENDER, attachment, running_smtp_server
 from tests.http.test_invoice_pdf import make_invoice
-
-
-@pytest.fixture
-def smtp_server():
-    with running_smtp_server() as mailbox:
-        yield mailbox
+from tests.smtp import attachment, mail_config
 
 
 @pytest.fixture
 def app_config(smtp_server):
-    return {
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": smtp_server.port,
-        "MAIL_DEFAULT_SENDER": SENDER,
-        "BILLING_TODAY": "2026-12-08",  # INV-0001 fell due on 30 Nov: 8 days late
-    }
+    # INV-0001 fell due on 30 Nov: 8 days late
+    return mail_config(smtp_server, BILLING_TODAY="2026-12-08")
 
 
 def test_the_7_day_reminder_goes_once_with_the_pdf(app, runner, smtp_server):

@@ -2,17 +2,15 @@
 as-of form, 422, CSV), the drill-down, the customer statement (page, 422s, PDF, CSV, send form),
 who may see them, and a statement count that does not grow with the rows."""
 
-import html
 import re
 from datetime import date
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from models import InvoiceStatus, db
-from tests.factories import make_customer, make_invoice, make_line, make_payment
-
-SENT = InvoiceStatus.SENT
+from models import db
+from tests.factories import make_customer, make_payment, make_sent_invoice
+from tests.pages import error_beside, squeeze, text
 
 
 @pytest.fixture
@@ -20,26 +18,8 @@ def app_config():
     return {"BILLING_TODAY": "2026-12-03"}
 
 
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def squeeze(response) -> str:
-    """The page's text without tags, whitespace collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
-
-
-def error_beside(response, field_id: str) -> str:
-    found = re.search(
-        rf'<small class="error" id="{field_id}-error">([^<]*)</small>', text(response)
-    )
-    assert found, f"no error beside {field_id}"
-    return found.group(1)
-
-
 def _sent(customer, amount: int, issued: date, due: date, number: str):
-    return make_invoice(customer, [make_line("Support", amount)], status=SENT, number=number,
-                        issue_date=issued, due_date=due)  # fmt: skip
+    return make_sent_invoice(customer, amount, due, number, issue_date=issued)
 
 
 @pytest.fixture
