@@ -11,6 +11,8 @@ from babel import Locale
 from babel.numbers import get_territory_currencies
 from PIL import Image
 from sqlalchemy import exists, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import defer
 
 from billing.errors import ValidationFailed
@@ -59,14 +61,17 @@ def get_settings() -> Settings:
     # The logo (up to 1 MB) is read only by what shows it, not on every page.
     settings = db.session.get(Settings, 1, options=[defer(Settings.logo)])
     if settings is None:
-        settings = Settings(
-            id=1,
-            company_name="",
-            email_subject=DEFAULT_EMAIL_SUBJECT,
-            email_body=DEFAULT_EMAIL_BODY,
-        )
-        db.session.add(settings)
-        db.session.flush()
+        # Two first requests at once: the row is inserted once, the other insert does nothing
+        # (rather than failing on the primary key), and both read the one row.
+        dialect = db.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        db.session.execute(
+            insert(Settings)
+            .values(id=1, company_name="", email_subject=DEFAULT_EMAIL_SUBJECT,
+                    email_body=DEFAULT_EMAIL_BODY)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )  # fmt: skip
+        settings = db.session.get(Settings, 1, options=[defer(Settings.logo)])
     return settings
 
 
