@@ -47,6 +47,10 @@ ENV_SETTINGS = {
     "XERO_REVOKE_URL": (str, ""),
     "XERO_CONNECTIONS_URL": (str, ""),
     "XERO_API_BASE_URL": (str, ""),
+    # Webhooks (optional): the verifier token of the QuickBooks app's Webhooks page and the
+    # Xero app's webhook key; empty, that ledger's webhook endpoint answers 404.
+    "QUICKBOOKS_WEBHOOK_VERIFIER": (str, ""),
+    "XERO_WEBHOOK_KEY": (str, ""),
     # "granular" (apps created on or after 2 March 2026) or "broad" (older Xero apps).
     "XERO_SCOPES": (str, "granular"),
     # What a Xero copy is: "draft_until_sent" (DRAFT until the invoice is Sent here) or

@@ -1100,6 +1100,9 @@ class AccountingConnection(db.Model):
     expires_at: Mapped[datetime]
     refresh_expires_at: Mapped[datetime | None]
     needs_reconnect: Mapped[bool] = mapped_column(default=False)
+    # When the ledger last said (by a verified webhook) that something changed there: the next
+    # sync reads what changed. A webhook changes nothing else (issue #16).
+    sync_requested_at: Mapped[datetime | None]
     # QuickBooks only: "us" (TAX/NON on lines, one sales tax per invoice), "us_ast" (automated
     # sales tax: QuickBooks computes it) or "global" (a tax code per line); "" until detected.
     tax_model: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")

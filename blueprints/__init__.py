@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
         main,
         reports,
         templating,
+        webhooks,
         work,
     )
     from blueprints.cli.batches import batches_cli
@@ -32,7 +33,7 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     web = (
         auth.bp, errors.bp, main.bp, work.bp, batches.bp, invoices.bp, credit_notes.bp,
-        reports.bp, admin.bp,
+        reports.bp, admin.bp, webhooks.bp,
     )  # fmt: skip
     clis = (
         cli.users_cli, cli.demo_cli, batches_cli, invoices_cli, payments_cli, reminders_cli,

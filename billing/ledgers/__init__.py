@@ -6,4 +6,6 @@
 - ``export``: exporting invoices, over the ``ledger`` interface that ``quickbooks`` and ``xero``
   implement (``providers`` picks one); ``export_text``: the outcome in words.
 - ``withdraw``: voiding or deleting ledger copies of deleted invoices.
+- ``webhooks``: the ledgers' webhook signatures, and the connections a verified one marks for
+  a sync.
 """

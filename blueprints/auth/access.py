@@ -15,7 +15,8 @@ from extensions import htmx, login_manager
 from models import User
 
 # Endpoints reachable without a login. Everything else is denied by default.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+# The ledgers' webhooks are public: their signatures, checked on every call, stand in for a login.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "webhooks.quickbooks", "webhooks.xero"})
 # Billing: every view of these blueprints, and the Billing page's own endpoints.
 BILLING_BLUEPRINTS = frozenset({"invoices", "batches", "credit_notes", "reports"})
 BILLING_ENDPOINTS = frozenset({"main.billing", "main.billing_totals", "main.bulk_status"})
