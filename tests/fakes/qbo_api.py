@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from tests.fakes import qbo_entities, qbo_faults, qbo_query
+from tests.fakes import qbo_cdc, qbo_entities, qbo_faults, qbo_query
 from tests.fakes.qbo_common import Context, context, current_store
 from tests.fakes.qbo_faults import JSON_TYPE, QboFault, json_response, trace_id
 from tests.fakes.qbo_oauth import ACCOUNTING_SCOPE
@@ -199,6 +199,14 @@ def read_entity(realm_id: str, entity: str, entity_id: str) -> Response:
 def preferences(realm_id: str) -> Response:
     """The company's Preferences (tax, currency and sales-form settings as configured)."""
     return _read(realm_id, lambda ctx: {"Preferences": qbo_entities.read(ctx, "Preferences", "1")})
+
+
+@bp.get("/cdc")
+def cdc(realm_id: str) -> Response:
+    """Change Data Capture: what changed since ``changedSince`` (see qbo_cdc)."""
+    entities, since = request.args.get("entities"), request.args.get("changedSince")
+    g.log_extra["cdc"] = {"entities": entities, "changedSince": since}
+    return _read(realm_id, lambda ctx: qbo_cdc.run(ctx, entities, since))
 
 
 def run_query(ctx: Context, text: str, hidden: dict[str, set[str]] | None = None) -> dict:

@@ -49,11 +49,14 @@ def money(value: Any, name: str) -> Decimal:
             f"Property Name:{name} specified is unsupported or invalid"
         )
     try:
-        return Decimal(str(value))
+        amount = Decimal(str(value))
     except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite():  # NaN or Infinity: refused like any unreadable number
         raise qbo_faults.invalid_property(
             f"Property Name:{name} specified is unsupported or invalid"
-        ) from None
+        )
+    return amount
 
 
 def ref_id(ref: Any) -> str | None:

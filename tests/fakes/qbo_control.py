@@ -16,6 +16,14 @@
 - ``POST /_fake/payment[?realm=ID]`` ``{"invoice_id": "12", "amount": "50.00"}``: a user receives
   a payment against an invoice (Balance drops, LinkedTxn gains the Payment, SyncToken + 1);
   answers the invoice.
+- ``POST /_fake/credit[?realm=ID]`` ``{"credit_memo_id", "invoice_id"[, "amount"]}``: a user applies
+  a credit memo to an invoice (a $0 Payment linking both); answers the payment.
+- ``POST /_fake/void[?realm=ID]`` ``{"entity": "Invoice"|"Payment", "id"}`` and
+  ``POST /_fake/delete`` ``{"entity": "Invoice"|"Payment"|"CreditMemo"|"RefundReceipt", "id"}``:
+  a user voids or deletes it (QBO's refusals apply, e.g. an invoice a payment settles).
+- ``POST /_fake/account[?realm=ID]`` ``{"Name", "AccountType": "Bank"|"Other Current Asset"}``.
+- ``POST /_fake/webhook`` ``{"url"?, "bad_signature"?}``: POST the queued events, signed, to the
+  URL (default ``webhook_url``); answers ``{"status", "events"}``.
 """
 
 from __future__ import annotations
@@ -25,9 +33,10 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from tests.fakes import qbo_entities, qbo_faults, qbo_void
-from tests.fakes.qbo_common import Context, context, current_store
+from tests.fakes import qbo_entities, qbo_faults, qbo_ledger, qbo_webhooks
+from tests.fakes.qbo_common import Context, current_store
 from tests.fakes.qbo_faults import QboFault, json_response
+from tests.fakes.qbo_ledger import in_ledger
 from tests.fakes.qbo_state import FakeStore
 
 bp = Blueprint("qbo_control", __name__, url_prefix="/_fake")
@@ -106,12 +115,6 @@ def tokens() -> Response:
     return json_response(200, current_store().tokens_for(request.args.get("realm_id")))
 
 
-def in_ledger(store: FakeStore, realm_id: str | None, action: Callable[[Context], Any]) -> Any:
-    """Run a user's action in QuickBooks on a realm (not an API call: no token, no limits)."""
-    with store.lock:
-        return action(context(store, realm_id or store.config.realm_id))
-
-
 def _ledger_answer(store: FakeStore, entity: str, action: Callable[[Context], Any]) -> Response:
     try:
         found = in_ledger(store, request.args.get("realm"), action)
@@ -150,8 +153,57 @@ def payment() -> Response:
     payload = request.get_json(force=True) or {}
     invoice_id, amount = str(payload.get("invoice_id", "")), payload.get("amount")
     return _ledger_answer(
-        current_store(), "Invoice", lambda ctx: qbo_void.apply_payment(ctx, invoice_id, amount)
+        current_store(), "Invoice", lambda ctx: qbo_ledger.apply_payment(ctx, invoice_id, amount)
     )
+
+
+@bp.post("/credit")
+def credit() -> Response:
+    """Apply a credit memo to an invoice as a user in QuickBooks would."""
+    payload = request.get_json(force=True) or {}
+    memo, invoice = str(payload.get("credit_memo_id", "")), str(payload.get("invoice_id", ""))
+    return _ledger_answer(
+        current_store(),
+        "Payment",
+        lambda ctx: qbo_ledger.apply_credit(ctx, memo, invoice, payload.get("amount")),
+    )
+
+
+@bp.post("/void")
+@bp.post("/delete")
+def remove() -> Response:
+    """Void or delete a transaction as a user in QuickBooks would."""
+    payload = request.get_json(force=True) or {}
+    entity, entity_id = str(payload.get("entity", "")), str(payload.get("id", ""))
+    operation = request.path.rsplit("/", 1)[-1]
+    return _ledger_answer(
+        current_store(),
+        entity,
+        lambda ctx: qbo_ledger.remove(ctx, entity, entity_id, operation),
+    )
+
+
+@bp.post("/account")
+def account() -> Response:
+    """Add a bank (or other current asset) account as a user in QuickBooks would."""
+    payload = request.get_json(force=True) or {}
+    name, kind = str(payload.get("Name", "")), str(payload.get("AccountType", "Bank"))
+    return _ledger_answer(
+        current_store(), "Account", lambda ctx: qbo_ledger.add_account(ctx, name, kind)
+    )
+
+
+@bp.post("/webhook")
+def webhook() -> Response:
+    """Deliver the queued webhook events (signed; ``bad_signature`` forges it)."""
+    payload = request.get_json(silent=True) or {}
+    try:
+        sent = qbo_webhooks.deliver(
+            current_store(), payload.get("url"), bool(payload.get("bad_signature"))
+        )
+    except ValueError as error:
+        return json_response(400, {"error": str(error)})
+    return json_response(200, sent)
 
 
 def injected_failure(

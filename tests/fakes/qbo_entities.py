@@ -12,7 +12,15 @@ import copy
 from decimal import Decimal
 from typing import Any
 
-from tests.fakes import qbo_faults, qbo_invoice, qbo_names, qbo_seed, qbo_void
+from tests.fakes import (
+    qbo_faults,
+    qbo_invoice,
+    qbo_names,
+    qbo_payments,
+    qbo_seed,
+    qbo_void,
+    qbo_webhooks,
+)
 from tests.fakes.qbo_common import Context, clean, find, money, ref_id
 
 ENTITY_PATHS = {
@@ -27,8 +35,12 @@ ENTITY_PATHS = {
     "taxagency": "TaxAgency",
     "companyinfo": "CompanyInfo",
     "preferences": "Preferences",
+    "payment": "Payment",
+    "creditmemo": "CreditMemo",
+    "refundreceipt": "RefundReceipt",
 }
-WRITABLE = {"Customer", "Vendor", "Employee", "Item", "Invoice"}
+MONEY_DOCS = {"Payment", "CreditMemo", "RefundReceipt"}  # qbo_payments.py
+WRITABLE = {"Customer", "Vendor", "Employee", "Item", "Invoice", *MONEY_DOCS}
 SYSTEM = {"Id", "SyncToken", "MetaData", "domain", "sparse", "time", "status"}
 READ_ONLY = {
     "Customer": {"FullyQualifiedName", "Balance", "BalanceWithJobs", "Level"},
@@ -36,6 +48,7 @@ READ_ONLY = {
     "Employee": set(),
     "Item": {"FullyQualifiedName", "Level"},
     "Invoice": set(qbo_invoice.READ_ONLY),
+    **qbo_payments.READ_ONLY,
 }
 ITEM_TYPES = {"Service", "NonInventory", "Inventory", "Category"}
 
@@ -57,6 +70,7 @@ def present(ctx: Context, entity: str, stored: dict[str, Any]) -> dict[str, Any]
             ),
             Decimal("0"),
         )
+        balance -= qbo_payments.customer_credit(ctx, stored["Id"])
         shown["Balance"] = shown["BalanceWithJobs"] = balance
     return shown
 
@@ -77,6 +91,10 @@ def save(ctx: Context, entity: str, body: Any, operation: str = "", include: str
         raise qbo_faults.unsupported(f"Operation {operation or 'Create'} is not supported.")
     if not isinstance(body, dict):
         raise qbo_faults.invalid_property("Request body is not a JSON object")
+    if operation == "update" and "void" in include.lower().split(","):
+        operation = "void"  # how python-quickbooks voids a Payment: ?operation=update&include=void
+    if operation in ("delete", "void") and entity in MONEY_DOCS:
+        return qbo_payments.delete_or_void(ctx, entity, body, operation)
     if operation in ("delete", "void"):
         return qbo_void.delete_or_void(ctx, entity, body, operation)
     if operation not in ("", "create", "update"):
@@ -108,6 +126,9 @@ def save(ctx: Context, entity: str, body: Any, operation: str = "", include: str
     stored = {"domain": "QBO", "sparse": False, "Id": entity_id, "SyncToken": sync,
               "MetaData": meta, **built}  # fmt: skip
     ctx.realm.entities[entity][entity_id] = stored
+    qbo_webhooks.record(ctx, entity, entity_id, "updated" if existing else "created")
+    if entity == "Payment":
+        qbo_payments.refresh_links(ctx, existing, stored)
     return {entity: present(ctx, entity, stored)}
 
 
@@ -180,4 +201,7 @@ BUILDERS = {
     "Employee": qbo_names.build_employee,
     "Item": build_item,
     "Invoice": qbo_invoice.build_invoice,
+    "Payment": qbo_payments.build_payment,
+    "CreditMemo": qbo_payments.build_credit_memo,
+    "RefundReceipt": qbo_payments.build_refund_receipt,
 }

@@ -18,7 +18,8 @@ from tests.fakes.qbo_seed import currency_ref
 READ_ONLY = ("TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt", "InvoiceLink", "EInvoiceStatus")
 
 
-def _date(value: Any, name: str) -> str | None:
+def date_field(value: Any, name: str) -> str | None:
+    """A ``YYYY-MM-DD`` date from the input (None when absent), else a 2010 fault."""
     if value is None:
         return None
     try:
@@ -97,13 +98,15 @@ def _lines(ctx: Context, lines: Any) -> tuple[list[dict], Decimal, dict[str, Dec
     return result, subtotal, per_code
 
 
-def _doc_number(ctx: Context, fields: dict, self_id: str | None, include: str) -> str:
-    invoices = ctx.realm.entities["Invoice"]
+def _doc_number(ctx: Context, fields: dict, self_id: str | None, include: str, entity: str) -> str:
+    invoices = ctx.realm.entities[entity]  # one auto-number sequence, duplicates per entity
     doc = fields.get("DocNumber")
     if doc is None and self_id is not None:
         doc = invoices[self_id].get("DocNumber")
     if doc is None:
-        used = {inv.get("DocNumber") for inv in invoices.values()}
+        used = {
+            d.get("DocNumber") for e in ("Invoice", entity) for d in ctx.realm.entities[e].values()
+        }
         while str(ctx.realm.next_doc_number) in used:
             ctx.realm.next_doc_number += 1
         doc = str(ctx.realm.next_doc_number)
@@ -119,17 +122,20 @@ def _doc_number(ctx: Context, fields: dict, self_id: str | None, include: str) -
     return doc
 
 
-def build_invoice(ctx: Context, fields: dict, self_id: str | None, include: str) -> dict:
-    """Validate an invoice and compute what QBO adds (totals, tax, line ids, subtotal line)."""
+def build_invoice(
+    ctx: Context, fields: dict, self_id: str | None, include: str, entity: str = "Invoice"
+) -> dict:
+    """Validate an invoice and compute what QBO adds (totals, tax, line ids, subtotal line);
+    also the sales form of a CreditMemo or RefundReceipt (``entity``)."""
     customer_id = ref_id(fields.get("CustomerRef"))
     if customer_id is None:
         raise qbo_faults.required("CustomerRef")
     customer = find(ctx, "Customer", customer_id, kind="Names")
     lines, subtotal, per_code = _lines(ctx, fields.get("Line"))
-    doc_number = _doc_number(ctx, fields, self_id, include)
-    txn_date = _date(fields.get("TxnDate"), "TxnDate") or ctx.today
+    doc_number = _doc_number(ctx, fields, self_id, include, entity)
+    txn_date = date_field(fields.get("TxnDate"), "TxnDate") or ctx.today
     due_date = (
-        _date(fields.get("DueDate"), "DueDate")
+        date_field(fields.get("DueDate"), "DueDate")
         or (
             date.fromisoformat(txn_date) + timedelta(days=ctx.config.default_terms_days)
         ).isoformat()

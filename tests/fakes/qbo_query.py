@@ -42,6 +42,9 @@ FILTERABLE = {
     "TaxAgency": ["Id", "DisplayName", *_META],
     "CompanyInfo": ["Id", "CompanyName", *_META],
     "Preferences": ["Id", *_META],
+    "Payment": ["Id", "TxnDate", "CustomerRef", "PaymentRefNum", "TotalAmt", *_META],
+    "CreditMemo": ["Id", "DocNumber", "TxnDate", "CustomerRef", "TotalAmt", "Balance", *_META],
+    "RefundReceipt": ["Id", "DocNumber", "TxnDate", "CustomerRef", "TotalAmt", *_META],
 }  # fmt: skip
 _TOKEN = re.compile(
     r"\s*(?:(?P<STRING>'(?:[^'\\]|\\.)*')|(?P<NUMBER>-?\d+(?:\.\d+)?)"

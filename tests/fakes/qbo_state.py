@@ -83,6 +83,15 @@ class QboConfig:
     linked_payment_code: str = "6000"
     default_max_results: int = 100
     max_max_results: int = 1000
+    # Change Data Capture (ledger_sync.md §1.5): what QBO answers beyond 30 days is [unverified]
+    cdc_max_days: int = 30
+    cdc_refuse_old: bool = True  # False: clamp changedSince to the 30-day floor instead
+    cdc_max_objects: int = 1000
+    cdc_over_limit: str = "truncate"  # truncate (§1.9) | refuse
+    # Webhooks (§1.7)
+    webhook_url: str = ""
+    webhook_verifier_token: str = "fake-verifier-token"
+    webhook_format: str = "cloudevents"  # cloudevents | legacy
 
     def update(self, values: dict[str, Any]) -> None:
         """Set fields from plain (JSON) values; unknown names raise KeyError, bad values
@@ -123,6 +132,8 @@ CHOICES = {
     "tax_model": ("us", "global"),
     "tax_rounding": ("per_code", "per_rate"),
     "line_amount_rounding": ("half_up", "half_even"),
+    "cdc_over_limit": ("truncate", "refuse"),
+    "webhook_format": ("cloudevents", "legacy"),
 }
 TAX_SETTINGS = ("tax_model", "country")  # changing one reseeds every realm's tax tables
 
@@ -191,6 +202,8 @@ class Realm:
         for name, entity in qbo_seed.seed_entities(realm_id, config, clock.stamp()):
             self.entities[name][entity["Id"]] = entity
         self._ids: dict[str, itertools.count] = {}
+        self.events: list[dict[str, Any]] = []  # queued webhook events (qbo_webhooks)
+        self.deleted: list[dict[str, Any]] = []  # tombstones CDC returns
         self.next_doc_number = config.first_doc_number
 
     def reseed_taxes(self, config: QboConfig, stamp: str) -> None:

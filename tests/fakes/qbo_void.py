@@ -7,10 +7,7 @@ keeps its Id and number with every amount zeroed (``qbo_invoice.void``); a delet
 reads answer 610 and queries leave it out. An invoice a payment settles can be neither voided
 nor deleted (``QboConfig.refuse_linked_void``, fault ``qbo_faults.linked_payment``).
 
-Test control: ``apply_payment`` records a payment as QBO shows it on the invoice:
-``Balance`` drops, ``LinkedTxn`` gains ``{"TxnId", "TxnType": "Payment"}``, and the
-invoice's SyncToken and LastUpdatedTime move. The Payment itself is stored (``entities("Payment")``)
-but not served by the API.
+Payments themselves: qbo_payments.py; a user's payment in QuickBooks: qbo_ledger.py.
 """
 
 from __future__ import annotations
@@ -19,8 +16,8 @@ import copy
 from decimal import Decimal
 from typing import Any
 
-from tests.fakes import qbo_faults, qbo_invoice
-from tests.fakes.qbo_common import Context, cents, money
+from tests.fakes import qbo_faults, qbo_invoice, qbo_webhooks
+from tests.fakes.qbo_common import Context, cents
 
 
 def payment_ids(invoice: dict[str, Any]) -> list[str]:
@@ -85,47 +82,10 @@ def delete_or_void(ctx: Context, entity: str, body: dict, operation: str) -> dic
     if operation == "delete":
         # The stub is Intuit's documented answer; the same shape for Payment [3p mirror].
         del ctx.realm.entities[entity][existing["Id"]]
+        qbo_webhooks.record_deleted(ctx, entity, existing["Id"])
         return {entity: {"status": "Deleted", "domain": "QBO", "Id": existing["Id"]}}
     qbo_invoice.void(existing)
     existing["LinkedTxn"] = []  # the void response shows none [3p mirror]
     _touch(ctx, existing)
+    qbo_webhooks.record(ctx, entity, existing["Id"], "voided")
     return {entity: copy.deepcopy(existing)}
-
-
-def apply_payment(ctx: Context, invoice_id: str, amount: Any) -> dict[str, Any]:
-    """A user receives ``amount`` against the invoice in QuickBooks; returns the invoice.
-
-    An overpayment is accepted (QBO does); the excess stays on the payment as ``UnappliedAmt``
-    and the invoice's Balance stops at 0. ValueError for an amount that is not positive or an
-    invoice with nothing left to pay.
-    """
-    invoice = ctx.realm.entities["Invoice"].get(str(invoice_id))
-    if invoice is None:
-        raise qbo_faults.not_found()
-    amount = money(amount, "Amount")
-    if amount <= 0:
-        raise ValueError("a payment amount must be positive")
-    if invoice["Balance"] <= 0:
-        raise ValueError(f"invoice {invoice['Id']} has no open balance")
-    applied = min(amount, invoice["Balance"])
-    payment_id = ctx.realm.new_id("Payment")
-    line = {"Amount": applied, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}
-    ctx.realm.entities["Payment"][payment_id] = {
-        "domain": "QBO",
-        "sparse": False,
-        "Id": payment_id,
-        "SyncToken": "0",
-        "MetaData": {"CreateTime": ctx.stamp, "LastUpdatedTime": ctx.stamp},
-        "CustomerRef": dict(invoice["CustomerRef"]),
-        "CurrencyRef": dict(invoice["CurrencyRef"]),
-        "TxnDate": ctx.today,
-        "TotalAmt": amount,
-        "UnappliedAmt": amount - applied,
-        "Line": [line],
-    }
-    invoice["Balance"] -= applied
-    _home_balance(invoice)
-    link = {"TxnId": payment_id, "TxnType": "Payment"}
-    invoice["LinkedTxn"] = [*invoice.get("LinkedTxn", []), link]
-    _touch(ctx, invoice)
-    return copy.deepcopy(invoice)

@@ -2,7 +2,9 @@
 
 One origin serves Intuit's OAuth endpoints (authorize, token, revoke, discovery document), the
 Accounting API at ``/v3/company/{realmId}/...`` and test-control endpoints under ``/_fake/``.
-The pieces live in ``qbo_*.py`` beside this module.
+The pieces live in ``qbo_*.py`` beside this module: entities (``qbo_entities``, ``qbo_invoice``,
+``qbo_payments`` for Payment/CreditMemo/RefundReceipt), Change Data Capture (``qbo_cdc``),
+webhooks (``qbo_webhooks``) and a user's actions in QuickBooks (``qbo_ledger``).
 
 In tests::
 
@@ -13,6 +15,8 @@ In tests::
         fake.edit_in_ledger("Invoice", "12", CustomerMemo={"value": "Thanks"})  # SyncToken + 1
         fake.add_name("Vendor", "Acme Ltd")  # now a customer of that name gets 6240
         fake.apply_payment("12", "50.00")  # Balance - 50, LinkedTxn Payment, SyncToken + 1
+        fake.void_in_ledger("Invoice", "12")  # and delete_in_ledger, apply_credit, add_account
+        fake.configure(webhook_url=URL); fake.send_webhook()  # signed CloudEvents POST
 
 Standalone::
 
@@ -29,8 +33,9 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from tests.fakes import qbo_api, qbo_control, qbo_entities, qbo_oauth, qbo_void
+from tests.fakes import qbo_api, qbo_control, qbo_oauth
 from tests.fakes.qbo_common import EXTENSION
+from tests.fakes.qbo_ledger import LedgerActions
 from tests.fakes.qbo_state import FakeStore, QboConfig
 from tests.serving import LOOPBACK, LoopbackServer
 
@@ -122,7 +127,7 @@ class _DropResponses:
         return []
 
 
-class FakeQuickBooks(LoopbackServer):
+class FakeQuickBooks(LedgerActions, LoopbackServer):
     """The fake QBO as a loopback HTTP server in a daemon thread.
 
     Keyword arguments set ``QboConfig`` fields (``client_id``, ``rate_limit_per_minute``...);
@@ -201,32 +206,6 @@ class FakeQuickBooks(LoopbackServer):
         """Like ``POST /_fake/drop-next``."""
         with self.store.lock:
             self.store.drop_queue.extend([path] * count)
-
-    def edit_in_ledger(
-        self, entity: str, entity_id: str, realm_id: str | None = None, **fields: Any
-    ) -> dict[str, Any]:
-        """Like ``POST /_fake/edit``: a user changes ``fields`` in QuickBooks (SyncToken + 1);
-        raises ``QboFault`` where QBO would refuse the edit."""
-        return qbo_control.in_ledger(
-            self.store, realm_id, lambda ctx: qbo_entities.edit(ctx, entity, entity_id, fields)
-        )
-
-    def add_name(self, kind: str, display_name: str, realm_id: str | None = None) -> dict:
-        """Like ``POST /_fake/name``: a user adds a ``"Vendor"`` or ``"Employee"``."""
-        return qbo_control.in_ledger(
-            self.store, realm_id, lambda ctx: qbo_entities.add_name(ctx, kind, display_name)
-        )
-
-    def apply_payment(
-        self, invoice_id: str, amount: Any, realm_id: str | None = None
-    ) -> dict[str, Any]:
-        """Like ``POST /_fake/payment``: a user receives ``amount`` against the invoice in
-        QuickBooks. Its Balance drops, its LinkedTxn gains ``{"TxnId", "TxnType": "Payment"}``
-        and its SyncToken goes up by one; returns the invoice. ``QboFault`` 610 for an unknown
-        invoice, ValueError for an amount that is not positive or an invoice already paid."""
-        return qbo_control.in_ledger(
-            self.store, realm_id, lambda ctx: qbo_void.apply_payment(ctx, invoice_id, amount)
-        )
 
     def wait_idle(self, timeout: float = 5.0) -> None:
         """Wait until no API request is being served (e.g. one a client gave up on)."""

@@ -12,7 +12,11 @@ By hand::
 
 The modules beside this one hold the parts: ``xero_oauth`` (identity), ``xero_api`` (guards,
 idempotency, dispatch), ``xero_contacts``/``xero_invoices``/``xero_lines``/``xero_settings``
-(entities), ``xero_limits`` (rate limits), ``xero_control`` (``/_fake/...`` test controls).
+(entities), ``xero_money_api`` with ``xero_payments``/``xero_credit_notes``/``xero_allocations``
+(Payments, CreditNotes, Allocations), ``xero_http`` (paging, ``If-Modified-Since``),
+``xero_limits`` (rate limits), ``xero_webhooks`` (signed events, intent to receive),
+``xero_control`` and ``xero_ledger_control`` (``/_fake/...`` test controls, a ledger user's
+payments and voids).
 """
 
 from __future__ import annotations
@@ -22,7 +26,15 @@ from typing import Any
 
 from flask import Flask
 
-from tests.fakes import xero_api, xero_control, xero_oauth
+from tests.fakes import (
+    xero_api,
+    xero_control,
+    xero_credit_notes,
+    xero_ledger_control,
+    xero_oauth,
+    xero_payments,
+    xero_webhooks,
+)
 from tests.fakes.xero_control import API_PREFIX, DEFAULT_SCOPES
 from tests.fakes.xero_seed import DEFAULT_TENANT_ID, DEFAULT_TENANT_NAME
 from tests.fakes.xero_state import FakeXeroConfig, FakeXeroState
@@ -38,7 +50,9 @@ def create_app(state: FakeXeroState) -> Flask:
     app.register_blueprint(xero_oauth.bp)
     app.register_blueprint(xero_api.bp)
     app.register_blueprint(xero_control.bp)
+    app.register_blueprint(xero_ledger_control.bp)
     xero_control.install_hooks(app)
+    xero_ledger_control.install_hooks(app)
     return app
 
 
@@ -117,13 +131,51 @@ class FakeXero(LoopbackServer):
         return self.snapshot(tenant_id)["tenants"][tenant_id]["contacts"]
 
     def apply_payment(
-        self, invoice_id: str, amount: Any, tenant_id: str = DEFAULT_TENANT_ID
+        self, invoice_id: str, amount: Any, tenant_id: str = DEFAULT_TENANT_ID, **extra: Any
     ) -> dict[str, Any]:
-        """A user pays ``amount`` against an AUTHORISED invoice in Xero (AmountPaid up,
-        AmountDue down, Payments[] gains it, PAID once nothing is due); returns the invoice as
-        the API renders it. KeyError for an unknown invoice, ``PaymentRefused`` (a ValueError in
-        Xero's words) for a payment Xero would refuse."""
-        return xero_control.pay(self.state, tenant_id, invoice_id, amount)
+        """A user pays ``amount`` against an AUTHORISED invoice in Xero into account 090
+        (``extra``: ``date``, ``reference``, ``account``): a stored Payment, AmountPaid up,
+        AmountDue down, PAID once nothing is due; returns the invoice as the API renders it.
+        KeyError for an unknown invoice, ``PaymentRefused`` (a ValueError in Xero's words) for
+        a payment Xero would refuse."""
+        return xero_ledger_control.pay(self.state, tenant_id, invoice_id, amount, **extra)
+
+    def void_invoice(self, invoice_id: str, tenant_id: str = DEFAULT_TENANT_ID) -> dict[str, Any]:
+        """A user voids an AUTHORISED, unpaid invoice in Xero; the invoice as rendered.
+        ``LedgerRefused`` (a ValueError) where Xero would refuse."""
+        return xero_ledger_control.void_invoice(self.state, tenant_id, invoice_id)
+
+    def delete_payment(self, payment_id: str, tenant_id: str = DEFAULT_TENANT_ID) -> dict[str, Any]:
+        """A user deletes a payment in Xero; the payment as rendered (Status DELETED)."""
+        return xero_ledger_control.delete_payment(self.state, tenant_id, payment_id)
+
+    def payments(self, tenant_id: str = DEFAULT_TENANT_ID) -> list[dict[str, Any]]:
+        """The stored payments of one organisation, rendered as the API returns them."""
+        with self.state.lock:
+            tenant = self.state.tenants[tenant_id]
+            return [xero_payments.render(p, tenant) for p in tenant.payments.values()]
+
+    def credit_notes(self, tenant_id: str = DEFAULT_TENANT_ID) -> list[dict[str, Any]]:
+        """The stored credit notes of one organisation, rendered as the API returns them."""
+        with self.state.lock:
+            tenant = self.state.tenants[tenant_id]
+            notes = tenant.credit_notes.values()
+            return [xero_credit_notes.render(n, tenant.contacts) for n in notes]
+
+    def set_webhook(self, url: str, key: str | None = None) -> None:
+        """Deliver webhook events to ``url`` (signed with ``key``, if given)."""
+        with self.state.lock:
+            self.config.webhook_url = url
+            if key is not None:
+                self.config.webhook_key = key
+
+    def intent_to_receive(self) -> dict[str, Any]:
+        """Run Xero's handshake against the webhook URL: ``{"ok", "results"}``."""
+        return xero_webhooks.intent_to_receive(self.state)
+
+    def deliver_webhooks(self) -> int | None:
+        """Send the queued events now; the receiver's status (None: nothing sent)."""
+        return xero_webhooks.deliver(self.state)
 
     def count(self, endpoint: str) -> int:
         """How many requests hit ``endpoint`` (e.g. ``"PUT /Invoices"``) since the last reset."""

@@ -23,7 +23,10 @@ class Staging:
         self.contacts: dict[str, dict] = {}
         self.invoices: dict[str, dict] = {}
         self.items: dict[str, dict] = {}
+        self.payments: dict[str, dict] = {}
+        self.credit_notes: dict[str, dict] = {}
         self.invoice_seq = tenant.invoice_seq
+        self.credit_note_seq = tenant.credit_note_seq
 
     def all_contacts(self) -> dict[str, dict]:
         """Stored contacts with this request's changes on top."""
@@ -37,12 +40,19 @@ class Staging:
         """Stored items with this request's changes on top."""
         return {**self.tenant.items, **self.items}
 
+    def all_credit_notes(self) -> dict[str, dict]:
+        """Stored credit notes with this request's changes on top."""
+        return {**self.tenant.credit_notes, **self.credit_notes}
+
     def commit(self) -> None:
         """Store every staged change."""
         self.tenant.contacts.update(self.contacts)
         self.tenant.invoices.update(self.invoices)
         self.tenant.items.update(self.items)
+        self.tenant.payments.update(self.payments)
+        self.tenant.credit_notes.update(self.credit_notes)
         self.tenant.invoice_seq = self.invoice_seq
+        self.tenant.credit_note_seq = self.credit_note_seq
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """Test controls of the fake Xero (not part of Xero's contract) and the per-request hooks.
 
 ``/_fake/reset``, ``/_fake/state``, ``/_fake/clock``, ``/_fake/fail-next``, ``/_fake/drop-next``,
-``/_fake/tenants``, ``/_fake/config``, ``/_fake/token`` and ``/_fake/payment`` (``invoice_id``,
-``amount``, ``tenant``). Parameters come from the query string, a form or a JSON body alike.
+``/_fake/tenants``, ``/_fake/config`` and ``/_fake/token``. A ledger user's actions (payments,
+voids) and the webhooks' controls are in ``xero_ledger_control``. Parameters come from the
+query string, a form or a JSON body alike.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
 
-from tests.fakes import xero_contacts, xero_invoice_view, xero_payments
+from tests.fakes import xero_contacts, xero_credit_notes, xero_invoice_view, xero_payments
 from tests.fakes.xero_api import RESOURCES
 from tests.fakes.xero_format import (
     flag,
@@ -25,7 +26,6 @@ from tests.fakes.xero_format import (
 )
 from tests.fakes.xero_limits import too_many
 from tests.fakes.xero_scopes import ScopeRefused, check
-from tests.fakes.xero_seed import DEFAULT_TENANT_ID
 from tests.fakes.xero_state import FakeXeroState, current_state
 from tests.fakes.xero_tokens import issue_tokens
 
@@ -33,8 +33,8 @@ bp = Blueprint("fake_xero_control", __name__, url_prefix="/_fake")
 API_PREFIX = "/api.xro/2.0"
 # Granular (see xero_scopes): what an app created on or after 2 March 2026 can be granted.
 DEFAULT_SCOPES = (
-    "openid profile email offline_access accounting.invoices accounting.contacts "
-    "accounting.settings"
+    "openid profile email offline_access accounting.invoices accounting.payments "
+    "accounting.contacts accounting.settings"
 )
 SERVER_ERROR = (
     "An error occurred in Xero. Check the API Status page http://status.developer.xero.com "
@@ -94,6 +94,11 @@ def snapshot(state: FakeXeroState, tenant_id: str | None = None, requests: bool 
                     xero_invoice_view.render(i, tenant.contacts) for i in tenant.invoices.values()
                 ],
                 "items": [wire(i) for i in tenant.items.values()],
+                "payments": [xero_payments.render(p, tenant) for p in tenant.payments.values()],
+                "creditNotes": [
+                    xero_credit_notes.render(n, tenant.contacts)
+                    for n in tenant.credit_notes.values()
+                ],
             }
         result = {
             "now": state.clock.now(),
@@ -197,30 +202,6 @@ def token():
     except ScopeRefused as refused:
         return json_response({"error": "invalid_scope", "error_description": str(refused)}, 400)
     return json_response(minted)
-
-
-def pay(state: FakeXeroState, tenant_id: str, invoice_id: str, amount: Any) -> dict:
-    """A user's payment against an invoice of ``tenant_id``; the invoice as rendered."""
-    with state.lock:
-        tenant = state.tenants[tenant_id]
-        paid = xero_payments.apply_payment(tenant, invoice_id, amount, state.clock.utcnow())
-        return xero_invoice_view.render(paid, tenant.contacts)
-
-
-@bp.route("/payment", methods=["POST"])
-def payment():
-    """Pay ``amount`` against ``invoice_id``: the invoice, or 400 with Xero's refusal."""
-    params = _params()
-    tenant_id = str(params.get("tenant") or DEFAULT_TENANT_ID)
-    try:
-        invoice = pay(
-            current_state(), tenant_id, str(params.get("invoice_id")), params.get("amount")
-        )
-    except KeyError as error:
-        return json_response({"error": f"unknown tenant or invoice: {error}"}, 404)
-    except ValueError as error:
-        return json_response({"error": str(error)}, 400)
-    return json_response(invoice)
 
 
 def _injected(state: FakeXeroState, fault: dict) -> Response:

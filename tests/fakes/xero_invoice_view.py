@@ -29,6 +29,7 @@ def render(
         "InvoiceNumber": inv.get("InvoiceNumber", ""),
         "Reference": inv.get("Reference", ""),
         "Payments": [_payment(p) for p in inv.get("Payments", [])] or None,
+        "CreditNotes": [{**c, "Date": ms_date(c["Date"])} for c in inv.get("CreditNotes", [])],
         "Prepayments": [],
         "Overpayments": [],
         "AmountDue": inv.get("AmountDue"),

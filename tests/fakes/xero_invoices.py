@@ -229,7 +229,8 @@ def _lines(ctx: _Context, inv: dict, data: dict, existing: dict | None) -> None:
     apply_tax(ctx.staging.tenant, inv["LineItems"], inv["LineAmountTypes"], ctx.config.tax_rounding)
     inv.update(totals(inv["LineItems"], inv["LineAmountTypes"]))
     unpaid = inv["Status"] not in {"VOIDED", "DELETED"}
-    inv["AmountDue"] = inv["Total"] - inv["AmountPaid"] if unpaid else Decimal("0.00")
+    moved = inv["AmountPaid"] + inv["AmountCredited"]
+    inv["AmountDue"] = inv["Total"] - moved if unpaid else Decimal("0.00")
 
 
 def _skeleton(now: datetime) -> dict[str, Any]:

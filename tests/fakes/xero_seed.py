@@ -73,6 +73,9 @@ class Tenant:
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
     invoice_seq: int = 0
+    payments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    credit_notes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    credit_note_seq: int = 0
 
     @property
     def base_currency(self) -> str:

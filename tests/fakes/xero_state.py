@@ -62,6 +62,10 @@ class FakeXeroConfig:
     require_json_accept: bool = True  # real Xero answers XML otherwise; the fake says 406
     page_size: int = 100
     latency: float = 0.0  # seconds slept per API request outside the lock
+    # Webhooks (xero_webhooks): events are POSTed to webhook_url (none: only queued).
+    webhook_url: str = ""
+    webhook_key: str = "fake-xero-webhook-key"
+    webhook_max_attempts: int = 5  # Xero retries for 24 hours, then disables the webhook
 
     def update(self, values: dict[str, Any]) -> None:
         """Set known fields from ``values`` (strings from a form are converted to the field's
@@ -172,6 +176,18 @@ class Cached:
 
 
 @dataclass
+class WebhookState:
+    """Queued events, the delivery log and the webhook's health."""
+
+    pending: list[dict] = field(default_factory=list)
+    log: list[dict] = field(default_factory=list)
+    sequence: int = 0
+    failures: int = 0
+    disabled: bool = False
+    status: str = "UNTESTED"
+
+
+@dataclass
 class FakeXeroState:
     """All of the fake's data; take ``lock`` around any read or write."""
 
@@ -191,6 +207,7 @@ class FakeXeroState:
     requests: list[dict] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     faults: list[dict] = field(default_factory=list)
+    webhooks: WebhookState = field(default_factory=WebhookState)
 
     def __post_init__(self) -> None:
         self.base_config = self.config.as_dict()
@@ -209,6 +226,7 @@ class FakeXeroState:
                 getattr(self, name).clear()
             self.requests.clear()
             self.faults.clear()
+            self.webhooks = WebhookState()
             self.clock.offset = 0.0
             self.add_tenant(DEFAULT_TENANT_NAME, DEFAULT_TENANT_ID)
 
