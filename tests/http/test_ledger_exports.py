@@ -4,6 +4,7 @@ rules (issue: ledger exports that work against the real QuickBooks Online and Xe
 Every export ends with our total compared with the total the fake computed on its own.
 """
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -235,9 +236,12 @@ def test_a_ledger_that_does_not_answer_in_time_is_a_timeout_not_a_refusal(
     app.config["LEDGER_EXPORT_DEADLINE_SECONDS"] = 3
     _slow(provider, fake, 4)
     page = _export(admin_client, [invoice], provider)
-    assert f"{provider.label} timed out after 3 s; it may have received the request" in page, (
-        _flashes(page)
+    # It waited what was left of the 3 s deadline: 3 s, or 2 s when the requests before it
+    # (the lookups) took more than half a second on a loaded machine.
+    said = re.search(
+        rf"{provider.label} timed out after (\d) s; it may have received the request", page
     )
+    assert said and said.group(1) in ("2", "3"), _flashes(page)
     assert "refused" not in " ".join(_flashes(page))
     assert _fresh_status(invoice.id) == InvoiceStatus.DRAFT
 
