@@ -31,33 +31,31 @@ def _empty(status: int = 200) -> Response:
     return Response(b"", status=status)
 
 
+def _receive(provider: Provider, config_key: str, header: str, read) -> Response:
+    """Verify the call, read the companies it names with ``read``, mark them for a sync."""
+    raw = _verified_body(config_key, header)
+    if isinstance(raw, Response):
+        return raw
+    try:
+        tenants = read(raw)
+    except Unreadable:
+        return _empty(400)
+    request_sync(provider, tenants)
+    db.session.commit()
+    return _empty()
+
+
 @bp.post("/quickbooks")
 def quickbooks() -> Response:
     """A QuickBooks notification: verified by ``intuit-signature``, then the companies it
     names are marked for a sync."""
-    raw = _verified_body("QUICKBOOKS_WEBHOOK_VERIFIER", "intuit-signature")
-    if isinstance(raw, Response):
-        return raw
-    try:
-        realms = quickbooks_realms(raw)
-    except Unreadable:
-        return _empty(400)
-    request_sync(Provider.QUICKBOOKS, realms)
-    db.session.commit()
-    return _empty()
+    return _receive(
+        Provider.QUICKBOOKS, "QUICKBOOKS_WEBHOOK_VERIFIER", "intuit-signature", quickbooks_realms
+    )
 
 
 @bp.post("/xero")
 def xero() -> Response:
     """A Xero webhook, or its "intent to receive" handshake: verified by ``x-xero-signature``
     (401 otherwise, as Xero requires), then the organisations it names are marked for a sync."""
-    raw = _verified_body("XERO_WEBHOOK_KEY", "x-xero-signature")
-    if isinstance(raw, Response):
-        return raw
-    try:
-        tenants = xero_tenants(raw)
-    except Unreadable:
-        return _empty(400)
-    request_sync(Provider.XERO, tenants)
-    db.session.commit()
-    return _empty()
+    return _receive(Provider.XERO, "XERO_WEBHOOK_KEY", "x-xero-signature", xero_tenants)
