@@ -849,6 +849,9 @@ class Payment(db.Model):
     delete_reason: Mapped[str] = mapped_column(sa.Text, default="")
     # A refund (direction out) paying back what a credit note turned into the customer's credit.
     credit_note_id: Mapped[int | None] = mapped_column(_fk("credit_notes.id"), index=True)
+    # "" when recorded here; the provider ("quickbooks", "xero") when a sync brought it from
+    # the ledger (it is never sent back there).
+    recorded_in: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
 
     customer: Mapped[Customer] = relationship()
     credit_note: Mapped[CreditNote | None] = relationship(foreign_keys=[credit_note_id])
@@ -1103,6 +1106,13 @@ class AccountingConnection(db.Model):
     # When the ledger last said (by a verified webhook) that something changed there: the next
     # sync reads what changed. A webhook changes nothing else (issue #16).
     sync_requested_at: Mapped[datetime | None]
+    # Where the next sync reads from: the ledger's own time of the last clean sync (ISO 8601).
+    sync_cursor: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    synced_at: Mapped[datetime | None]  # when the last sync ended, cleanly or not
+    sync_summary: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    sync_error: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # While a sync runs (a button and cron at once must not record a payment twice).
+    sync_running_until: Mapped[datetime | None]
     # QuickBooks only: "us" (TAX/NON on lines, one sales tax per invoice), "us_ast" (automated
     # sales tax: QuickBooks computes it) or "global" (a tax code per line); "" until detected.
     tax_model: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
@@ -1162,6 +1172,10 @@ class InvoiceExport(db.Model):
     )  # ledger_total != what we sent
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
     exported_at: Mapped[datetime | None]
+    # What the last sync read: "voided" or "deleted" in the ledger (flagged, never acted on
+    # here), and the balance the ledger shows.
+    ledger_flag: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
+    ledger_balance: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4))
 
     invoice: Mapped[Invoice] = relationship(back_populates="exports")
 
@@ -1169,6 +1183,54 @@ class InvoiceExport(db.Model):
     def has_difference(self) -> bool:
         """Whether the ledger booked another total than the one we sent."""
         return self.state == ExportState.EXPORTED and self.total_differs
+
+
+class LedgerRecord(db.Model):
+    """A payment, refund or credit note's copy in one ledger (its objects there, in
+    :class:`LedgerRef`), or the ledger's error for the last try. No row: not sent yet."""
+
+    __tablename__ = "ledger_records"
+    __table_args__ = (
+        sa.UniqueConstraint("provider", "payment_id"),
+        sa.UniqueConstraint("provider", "credit_note_id"),
+        sa.CheckConstraint("(payment_id IS NULL) <> (credit_note_id IS NULL)", name="one_document"),
+        AUTOINCREMENT,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[Provider] = mapped_column(str_enum(Provider, "provider"))
+    payment_id: Mapped[int | None] = mapped_column(_fk("payments.id", "CASCADE"))
+    credit_note_id: Mapped[int | None] = mapped_column(_fk("credit_notes.id", "CASCADE"))
+    # "here": sent from here; "ledger": brought from the ledger, or matched to one there.
+    origin: Mapped[str] = mapped_column(sa.String(8), default="here")
+    state: Mapped[ExportState] = mapped_column(str_enum(ExportState, "export_state"))
+    external_number: Mapped[str] = mapped_column(sa.String(40), default="")
+    request_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    error_kind: Mapped[str] = mapped_column(sa.String(16), default="")
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    exported_at: Mapped[datetime | None]
+
+    payment: Mapped[Payment | None] = relationship()
+    credit_note: Mapped[CreditNote | None] = relationship()
+    refs: Mapped[list[LedgerRef]] = relationship(
+        back_populates="record", cascade="all, delete-orphan", order_by="LedgerRef.id"
+    )
+
+
+class LedgerRef(db.Model):
+    """One ledger object behind a record, as ``"Type/id"`` (``Payment/212``,
+    ``CreditNote/<guid>``): what a sync looks a reported object up by."""
+
+    __tablename__ = "ledger_refs"
+    __table_args__ = (sa.UniqueConstraint("provider", "ref"), AUTOINCREMENT)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(_fk("ledger_records.id", "CASCADE"), index=True)
+    provider: Mapped[Provider] = mapped_column(str_enum(Provider, "provider"))
+    ref: Mapped[str] = mapped_column(sa.String(80))
+
+    record: Mapped[LedgerRecord] = relationship(back_populates="refs")
 
 
 class BulkJob(db.Model):

@@ -24,6 +24,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.cli.bench import bench_cli
     from blueprints.cli.credit_notes import credit_notes_cli
     from blueprints.cli.invoices import invoices_cli
+    from blueprints.cli.ledgers import ledgers_cli
     from blueprints.cli.payments import payments_cli
     from blueprints.cli.reminders import reminders_cli
     from blueprints.cli.reports import reports_cli
@@ -37,7 +38,7 @@ def register_blueprints(app: Flask) -> None:
     )  # fmt: skip
     clis = (
         cli.users_cli, cli.demo_cli, batches_cli, invoices_cli, payments_cli, reminders_cli,
-        credit_notes_cli, reports_cli, bench_cli,
+        credit_notes_cli, reports_cli, bench_cli, ledgers_cli,
     )  # fmt: skip
     for bp in (*web, *clis):
         app.register_blueprint(bp)

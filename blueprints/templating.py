@@ -11,7 +11,7 @@ from flask import Flask, current_app, g, request, url_for
 
 from billing.catalog import percent_text, tax_label
 from billing.ledgers.export_text import ledger_amount_text
-from billing.money import format_money
+from billing.money import format_money, from_minor
 from billing.process_cache import SettingsView, settings_view
 from billing.settings import company_locale
 from billing.wording import counted, noun, overdue_text
@@ -79,6 +79,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(percent_text, "percent")
     app.add_template_filter(quantity)
     app.add_template_filter(ledger_amount)
+    app.add_template_filter(from_minor)  # {{ minor | from_minor(currency) }}: a Decimal
     app.add_template_filter(format_duration, "duration")  # {{ entry.minutes | duration }}
     app.add_template_filter(tax_label)  # {{ tax.name | tax_label(tax.percent) }}
     app.add_template_filter(counted)  # {{ n | counted("invoice") }} -> "2 invoices"

@@ -24,9 +24,13 @@ DEFAULT_URLS = {
 }
 # Xero apps created on or after 2 March 2026 may only ask for the granular scopes; older apps
 # may keep the broad ``accounting.transactions`` (XERO_SCOPES=broad). Either way we ask for
-# what the exporter uses: write invoices and contacts, read accounts, tax rates and items.
+# what the exporter and the sync use: write invoices, credit notes, payments and contacts;
+# read accounts, tax rates and items.
 XERO_SCOPES = {
-    "granular": "offline_access accounting.invoices accounting.contacts accounting.settings.read",
+    "granular": (
+        "offline_access accounting.invoices accounting.payments accounting.contacts "
+        "accounting.settings.read"
+    ),
     "broad": "offline_access accounting.transactions accounting.contacts accounting.settings.read",
 }
 QUICKBOOKS_SCOPE = "com.intuit.quickbooks.accounting"

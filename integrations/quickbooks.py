@@ -239,6 +239,30 @@ class QuickBooksClient:
         """Active customers."""
         return self.query_all("Customer")
 
+    def cdc(self, entities: Sequence[str], changed_since: str) -> dict[str, Any]:
+        """Change Data Capture: the whole answer (``CDCResponse`` and the ledger's ``time``)
+        for what changed since ``changed_since`` (ISO 8601, at most 30 days back)."""
+        params = {"entities": ",".join(entities), "changedSince": changed_since}
+        return self._send("GET", "cdc", params=params)
+
+    def changed_rows(self, entity: str, since: str) -> tuple[list[dict[str, Any]], str | None]:
+        """Every ``entity`` updated after ``since`` (ISO 8601), paged, and the ledger's time
+        of the first page (deleted ones are never listed this way)."""
+        rows: list[dict[str, Any]] = []
+        moment = None
+        where = f"MetaData.LastUpdatedTime > '{since}'"
+        while True:
+            answer = self._send(
+                "POST", "query",
+                text=f"SELECT * FROM {entity} WHERE {where} ORDERBY MetaData.LastUpdatedTime "
+                f"STARTPOSITION {len(rows) + 1} MAXRESULTS {PAGE_SIZE}",
+            )  # fmt: skip
+            moment = moment or answer.get("time")
+            page = answer.get("QueryResponse", {}).get(entity, [])
+            rows.extend(page)
+            if len(page) < PAGE_SIZE:
+                return rows, moment
+
     # --- writes --------------------------------------------------------------------------
 
     def create_customer(self, payload: Mapping[str, Any], request_id: str) -> dict[str, Any]:

@@ -211,11 +211,13 @@ class XeroClient:
         params: Mapping[str, str] | None = None,
         body: Any = None,
         idempotency_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         headers = {
             "Authorization": f"Bearer {self.access_token}",
             "xero-tenant-id": self.tenant_id,
             "Accept": "application/json",
+            **(extra_headers or {}),
         }
         data = None
         if body is not None:

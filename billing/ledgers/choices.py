@@ -32,6 +32,7 @@ class LedgerChoices:
     tax: list[Choice] = field(default_factory=list)
     item_code: list[Choice] = field(default_factory=list)
     customer: list[Choice] = field(default_factory=list)
+    bank: list[Choice] = field(default_factory=list)  # where payments are received
     tax_model: str = GLOBAL
 
     def name_of(self, target: str, external_id: str) -> str | None:
@@ -75,19 +76,31 @@ def _quickbooks(client: qbo.QuickBooksClient) -> LedgerChoices:
         for c in client.list_customers()
         if c.get("Active", True)
     ]
+    banks = [
+        (str(a["Id"]), str(a.get("FullyQualifiedName") or a.get("Name") or a["Id"]))
+        for a in client.list_accounts()
+        if a.get("Active", True) and a.get("AccountType") == "Bank"
+    ]
     return LedgerChoices(
         item=sorted(items, key=_label),
         tax=sorted(taxes, key=_label),
         customer=sorted(customers, key=_label),
+        bank=sorted(banks, key=_label),
         tax_model=model,
     )
 
 
 def _xero(client: xero.XeroClient) -> LedgerChoices:
+    listed = [a for a in client.list_accounts() if a.get("Status") == "ACTIVE"]
     accounts = [
         (str(a["Code"]), f"{a['Code']} {a.get('Name', '')}".strip())
-        for a in client.list_accounts()
-        if a.get("Code") and a.get("Status") == "ACTIVE" and a.get("Type") in XERO_INCOME_TYPES
+        for a in listed
+        if a.get("Code") and a.get("Type") in XERO_INCOME_TYPES
+    ]
+    banks = [
+        (str(a["AccountID"]), str(a.get("Name") or a.get("Code") or a["AccountID"]))
+        for a in listed
+        if a.get("Type") == "BANK" and a.get("AccountID")
     ]
     taxes = [
         (str(t["TaxType"]), f"{t.get('Name', t['TaxType'])} ({_rate(t)} %)")
@@ -105,6 +118,7 @@ def _xero(client: xero.XeroClient) -> LedgerChoices:
         tax=sorted(taxes, key=_label),
         item_code=items,
         customer=sorted(contacts, key=_label),
+        bank=sorted(banks, key=_label),
     )
 
 

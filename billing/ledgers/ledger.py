@@ -16,12 +16,13 @@ from typing import TypeVar
 
 from billing.invoices.snapshot import tax_summary
 from billing.ledgers.connections import access_token
+from billing.ledgers.sync_types import LedgerChanges, MoneyRefs, Sent
 from billing.money import format_money, from_minor
 from integrations.exact_json import encode_json
 from integrations.ledger_errors import AuthExpired, LedgerError, LedgerUnavailable, NotSent
 from integrations.oauth import ProviderConfig
 from integrations.transport import Deadline
-from models import AccountingConnection, Customer, Invoice, Provider
+from models import AccountingConnection, CreditNote, Customer, Invoice, Payment, Provider
 
 T = TypeVar("T")
 LEDGER_DECIMALS = 2  # both ledgers book line amounts to the cent, whatever the currency
@@ -171,6 +172,7 @@ class Ledger(ABC):
         self.config, self.connection, self.access_token = config, connection, token
         self.deadline = deadline or Deadline()
         self.keys: dict[int, str] = {}  # invoice id -> idempotency key of what was sent
+        self.money_keys: dict[str, str] = {}  # "payment:<id>" / "credit_note:<id>" -> key
 
     def with_one_refresh(self, action: Callable[["Ledger"], T]) -> T:
         """``action(self)``; after a 401, the access token is renewed and it runs once more.
@@ -205,3 +207,26 @@ class Ledger(ABC):
     def push_invoices(self, invoices, customer_refs, mapper, exports) -> dict[int, Outcome]:
         """Create or update the invoices; ``{invoice id: Pushed or LedgerError}``; fills
         :attr:`keys`."""
+
+    def push_credit_notes(
+        self, notes: list[CreditNote], refs: MoneyRefs, mapper
+    ) -> dict[int, Sent | LedgerError]:
+        """Create each credit note there and apply what it took off its invoice's balance
+        (``total - released``) to the invoice; ``{credit note id: Sent or LedgerError}``.
+        Fills :attr:`money_keys` (``"credit_note:<id>"`` -> idempotency key)."""
+        raise NotImplementedError
+
+    def push_payments(
+        self, payments: list[Payment], refs: MoneyRefs
+    ) -> dict[int, Sent | LedgerError]:
+        """Create each payment there (direction in: applied to its invoices as it was applied,
+        its positive applications, what a credit note released since staying paid there;
+        direction out: a refund of its credit note); ``{payment id: Sent or LedgerError}``.
+        Fills :attr:`money_keys` (``"payment:<id>"`` -> idempotency key)."""
+        raise NotImplementedError
+
+    def changes_since(self, cursor: str) -> LedgerChanges:
+        """What changed there since ``cursor`` (the ledger's time, ISO 8601): changed
+        invoices, payments and applied credits; and the cursor for next time. The requests
+        grow with what changed, not with the number of invoices."""
+        raise NotImplementedError

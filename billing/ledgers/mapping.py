@@ -12,7 +12,9 @@ Mappings are rows of ``ledger_mappings``, ``(kind, local_key) -> external_id``, 
   ``tax:<id>`` names the invoice's one sales tax code; with automated sales tax QuickBooks works
   the tax out itself and nothing is mapped (see :mod:`billing.ledgers.tax`);
 - ``customer:<id>``: the ledger's customer or contact: chosen on the mapping page, or found by
-  exact name (or created) on the first export.
+  exact name (or created) on the first export;
+- ``account:bank``: the bank account payments recorded here go to, and refunds come from
+  (without it, QuickBooks puts payments in Undeposited Funds; refunds, and Xero payments, wait).
 """
 
 from collections.abc import Iterable
@@ -38,6 +40,7 @@ from models import (
 )
 
 DEFAULT_ITEM = "item:default"
+BANK_ACCOUNT = "account:bank"
 NO_TAX = "tax:none"  # tax_key() of an untaxed line
 
 
@@ -49,7 +52,7 @@ class MappingRow:
     label: str
     group: str
     target: str  # "item" (items / accounts), "tax" (tax codes / types), "item_code" (Xero
-    # item codes) or "customer" (the ledger's customers / contacts)
+    # item codes), "customer" (the ledger's customers / contacts) or "bank" (bank accounts)
     required: bool = False
 
 
@@ -64,6 +67,9 @@ def mapping_rows(provider: Provider, tax_model: str = GLOBAL) -> list[MappingRow
     item = "Income item" if provider == Provider.QUICKBOOKS else "Sales account"
     rows = [MappingRow(DEFAULT_ITEM, f"{item} for every line", "Income", "item", True)]
     rows += _tax_rows(tax_model if provider == Provider.QUICKBOOKS else GLOBAL)
+    rows.append(
+        MappingRow(BANK_ACCOUNT, "Bank account for payments and refunds", "Payments", "bank")
+    )
     rows += [
         MappingRow(f"contract:{kind.value}", kind.label, "Contract types", "item")
         for kind in ContractType

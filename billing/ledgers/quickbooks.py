@@ -10,6 +10,7 @@ terms, ...) are kept.
 
 from decimal import Decimal
 
+from billing.ledgers import quickbooks_changes, quickbooks_money
 from billing.ledgers.ledger import (
     Ledger,
     Outcome,
@@ -124,6 +125,18 @@ class QuickBooksLedger(Ledger):
                 "or choose its QuickBooks customer in Admin > Accounting > Map items and taxes"
             )
         return answer
+
+    def push_credit_notes(self, notes, refs, mapper):
+        """CreditMemos applied with $0 Payments (see :mod:`billing.ledgers.quickbooks_money`)."""
+        return quickbooks_money.push_credit_notes(self, notes, refs, mapper)
+
+    def push_payments(self, payments, refs):
+        """Payments and RefundReceipts (see :mod:`billing.ledgers.quickbooks_money`)."""
+        return quickbooks_money.push_payments(self, payments, refs)
+
+    def changes_since(self, cursor: str):
+        """CDC, or queries for an old cursor (see :mod:`billing.ledgers.quickbooks_changes`)."""
+        return quickbooks_changes.changes_since(self, cursor)
 
     def push_invoices(self, invoices, customer_refs, mapper, exports) -> dict[int, Outcome]:
         """Look every invoice up by number, then create or sparsely update them in batches."""

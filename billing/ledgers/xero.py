@@ -112,6 +112,24 @@ class XeroLedger(Ledger):
             )
         return outcomes
 
+    def push_credit_notes(self, notes, refs, mapper):
+        """See :meth:`Ledger.push_credit_notes` (:mod:`billing.ledgers.xero_money`)."""
+        from billing.ledgers import xero_money
+
+        return xero_money.push_credit_notes(self, notes, refs, mapper)
+
+    def push_payments(self, payments, refs):
+        """See :meth:`Ledger.push_payments` (:mod:`billing.ledgers.xero_money`)."""
+        from billing.ledgers import xero_money
+
+        return xero_money.push_payments(self, payments, refs)
+
+    def changes_since(self, cursor: str):
+        """See :meth:`Ledger.changes_since` (:mod:`billing.ledgers.xero_changes`)."""
+        from billing.ledgers import xero_changes
+
+        return xero_changes.changes_since(self, cursor)
+
     def _send(self, send, chunk) -> dict[int, Outcome]:
         key = group_key(send.__name__, *sorted(self.keys[i.id] for i, _, _ in chunk))
         results = send([payload for _, payload, _ in chunk], key)

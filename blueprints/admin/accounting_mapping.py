@@ -16,7 +16,7 @@ from blueprints.admin import bp
 from integrations.ledger_errors import LedgerError
 from models import AccountingConnection, LedgerMapping, Provider, db
 
-GROUPS = ("Income", "Taxes", "Contract types", "Rates", "Products", "Customers")
+GROUPS = ("Income", "Taxes", "Payments", "Contract types", "Rates", "Products", "Customers")
 
 
 def field_name(key: str) -> str:
@@ -41,6 +41,12 @@ def _form(rows: list[MappingRow], choices: LedgerChoices, connection: Accounting
             blank = "No item code"
         elif row.target == "customer":
             blank = "Find by exact name, or create"
+        elif row.target == "bank":
+            blank = (
+                "Undeposited Funds (refunds wait for an account)"
+                if connection.provider == Provider.QUICKBOOKS
+                else "None: payments and refunds wait for one"
+            )
         field = SelectField(
             row.label,
             choices=[SelectChoice(value, text) for value, text in [("", blank), *options]],

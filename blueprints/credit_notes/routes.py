@@ -17,6 +17,7 @@ from billing.credit_notes.page import credit_note_refunds, invoice_tax_choices, 
 from billing.credit_notes.refunds import record_refund, refundable_minor
 from billing.errors import BillingError, Conflict, ForbiddenChange, ValidationFailed
 from billing.invoices.page import load_invoice
+from billing.ledgers.records import ledger_states
 from billing.money import amount_text
 from billing.settings import company_locale
 from blueprints.auth.access import admin_required
@@ -131,11 +132,13 @@ def credit_note_page_response(
             "method": PaymentMethod.BANK.value,
         }
         refund_form = RefundForm(formdata=None, data=data)
+    refunds = credit_note_refunds(credit_note)
     context = {
         "credit_note": credit_note,
         "invoice": credit_note.invoice,
         "totals": credit_note_totals(credit_note),
-        "refunds": credit_note_refunds(credit_note),
+        "refunds": refunds,
+        "ledger_states": ledger_states(refunds, [credit_note]),
         "refundable": refundable,
         "refund_form": refund_form,
     }

@@ -8,6 +8,7 @@ from blueprints.invoices import (  # noqa: E402,F401
     bulk_jobs,
     delivery,
     export,
+    ledger_sync,
     lines,
     payments,
     reminders,

@@ -28,6 +28,7 @@ from billing.invoices.page import (
 )
 from billing.invoices.snapshot import tax_summary
 from billing.invoices.status import allowed, ensure_editable, is_editable
+from billing.ledgers.records import ledger_states
 from billing.payments.store import AUTO_PAID_FROM
 from billing.reminders.card import reminder_card
 from blueprints.auth.access import admin_required
@@ -98,6 +99,10 @@ def invoice_page(invoice: Invoice, *, status: int = 200, **forms):
         # The Reminders card (an overdue invoice owing something, or one reminded already).
         "reminders": None if draft else reminder_card(invoice, billing_today()),
     }
+    context["ledger_states"] = ledger_states(
+        {a.payment_id: a.payment for a in context["applications"]}.values(),
+        context["credit_notes"],
+    )
     if editable:
         context["line_form"] = line_form(invoice, line_options(), blank=True)
         context["header_form"] = HeaderForm(formdata=None, obj=invoice)

@@ -45,6 +45,7 @@ def test_a_new_xero_app_connects_with_the_granular_scopes(admin_client, xero):
     assert set(scopes.split()) == {
         "offline_access",
         "accounting.invoices",
+        "accounting.payments",
         "accounting.contacts",
         "accounting.settings.read",
     }
