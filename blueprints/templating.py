@@ -16,6 +16,7 @@ from billing.process_cache import SettingsView, settings_view
 from billing.settings import company_locale
 from billing.wording import counted, noun, overdue_text
 from billing.work.durations import format_duration
+from models import Provider
 
 LAYOUT_URLS = "layout_urls"  # in app.extensions
 LAYOUT_URLS_KEPT = 256
@@ -87,6 +88,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(overdue_text)  # {{ invoice.days_overdue(today) | overdue_text }}
 
     app.add_template_global(layout_url)
+    # Who did what a sync brought from a ledger, on an invoice's History.
+    app.add_template_global({p.value: p.label for p in Provider}, "ledger_names")
 
     @app.context_processor
     def inject_settings() -> dict[str, Any]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from billing.invoices.snapshot import tax_summary
 from billing.ledgers.connections import access_token
 from billing.ledgers.sync_types import LedgerChanges, MoneyRefs, Sent
 from billing.money import format_money, from_minor
@@ -94,22 +93,24 @@ def line_figures(line, currency: str) -> tuple[Decimal, Decimal, Decimal, str]:
     return Decimal(1), amount, amount, f"{description} ({detail})"
 
 
-def allocated_tax(invoice: Invoice) -> dict[int, int]:
-    """Each line's share of its rate's tax (largest remainder), summing to ours exactly."""
-    shares: dict[int, int] = {}
-    for total in tax_summary(invoice).taxes:
-        lines = [
-            ln
-            for ln in invoice.lines
+def tax_shares(lines: Sequence, taxes) -> list[int]:
+    """Each line's share (by position) of its rate's tax, largest remainder: per rate of
+    ``taxes`` (a document's tax summary) the shares sum to its tax exactly; untaxed lines 0."""
+    shares = [0] * len(lines)
+    for total in taxes:
+        mine = [
+            i
+            for i, ln in enumerate(lines)
             if ln.tax_name == total.tax.name and ln.tax_percent == total.tax.percent
         ]
-        base = sum(ln.amount_minor for ln in lines) or 1
-        exact = {ln.id: total.tax_minor * ln.amount_minor / Decimal(base) for ln in lines}
+        base = sum(lines[i].amount_minor for i in mine) or 1
+        exact = {i: total.tax_minor * lines[i].amount_minor / Decimal(base) for i in mine}
         floor = {k: int(v) for k, v in exact.items()}
         left = total.tax_minor - sum(floor.values())
-        for line_id in sorted(exact, key=lambda k: exact[k] - floor[k], reverse=True)[:left]:
-            floor[line_id] += 1
-        shares.update(floor)
+        for i in sorted(exact, key=lambda k: exact[k] - floor[k], reverse=True)[:left]:
+            floor[i] += 1
+        for i, share in floor.items():
+            shares[i] = share
     return shares
 
 

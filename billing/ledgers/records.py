@@ -60,7 +60,11 @@ def _state(document, provider, record: LedgerRecord | None) -> LedgerState:
         return LedgerState(f"Not in {label} yet: a sync sends it once its invoice is there")
     if record.state == ExportState.FAILED:
         return LedgerState(f"Not in {label}: {record.error}", ok=False)
-    where = record.external_number or (record.refs[0].ref if record.refs else "")
     how = "Matched in" if record.origin == "matched" else "In"
-    note = f" ({record.error})" if record.error else ""
-    return LedgerState(f"{how} {label} as {where}{note}" if where else f"{how} {label}{note}")
+    where = f" as {record.external_number}" if isinstance(document, CreditNote) else ""
+    if not where and record.refs:
+        kind, _, external_id = record.refs[0].ref.partition("/")
+        if len(external_id) <= 12:  # QuickBooks' short ids read well; Xero's GUIDs do not
+            where = f" ({kind} {external_id})"
+    note = f": {record.error}" if record.error else ""
+    return LedgerState(f"{how} {label}{where}{note}", ok=not record.error)

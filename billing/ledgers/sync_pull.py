@@ -11,25 +11,19 @@ The rules (issue #16):
   recorded there), applied to the same invoices. Deleted or voided there later, it is deleted
   here too. A payment sent from here and deleted there is only flagged: it was recorded here.
 - An invoice voided or deleted there is flagged, never changed or deleted here; a total other
-  than ours is shown as a difference (we win for the invoice's content: a re-export sends it).
+  than ours is shown as a difference (see :mod:`billing.ledgers.sync_invoices`).
 
 Every decision is an event on the invoice's trail naming its source.
 """
 
-from decimal import Decimal
-
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from billing.audit import record_event
 from billing.errors import BillingError
-from billing.ledgers.sync_types import (
-    LedgerChanges,
-    LedgerInvoice,
-    LedgerPayment,
-    applied_amounts,
-)
-from billing.money import format_money, from_minor, to_minor
+from billing.ledgers.sync_context import PullContext
+from billing.ledgers.sync_invoices import apply_invoice_state
+from billing.ledgers.sync_types import LedgerChanges, LedgerPayment, applied_amounts
+from billing.money import format_money
 from billing.payments.store import delete_payment, record_payment
 from clock import utcnow
 from models import (
@@ -37,67 +31,13 @@ from models import (
     ExportState,
     Invoice,
     InvoiceEvent,
-    InvoiceExport,
     LedgerRecord,
     LedgerRef,
     Payment,
     PaymentDirection,
     PaymentMethod,
-    Provider,
     db,
 )
-
-IN_CHUNK = 500  # ids per IN (...) list
-
-
-def _chunks(values: set[str]):
-    items = sorted(values)
-    for start in range(0, len(items), IN_CHUNK):
-        yield items[start : start + IN_CHUNK]
-
-
-class PullContext:
-    """What applying one sync's changes needs, read in a few queries whatever their number."""
-
-    def __init__(self, connection: AccountingConnection, changes: LedgerChanges):
-        self.provider: Provider = connection.provider
-        self.label = self.provider.label
-        ids = {i.external_id for i in changes.invoices}
-        ids |= {a.invoice_external_id for p in changes.payments for a in p.applications}
-        self.exports: dict[str, InvoiceExport] = {}
-        for chunk in _chunks(ids):
-            rows = db.session.scalars(
-                sa.select(InvoiceExport)
-                .where(InvoiceExport.provider == self.provider)
-                .where(InvoiceExport.external_id.in_(chunk))
-                .options(selectinload(InvoiceExport.invoice))
-            )
-            self.exports.update({row.external_id: row for row in rows})
-        refs = {p.ref for p in changes.payments} | {
-            p.credit_ref for p in changes.payments if p.credit_ref
-        }
-        self.known: dict[str, LedgerRecord] = {}
-        for chunk in _chunks(refs):
-            rows = db.session.execute(
-                sa.select(LedgerRef.ref, LedgerRecord)
-                .join(LedgerRecord, LedgerRef.record_id == LedgerRecord.id)
-                .where(LedgerRef.provider == self.provider, LedgerRef.ref.in_(chunk))
-                .options(selectinload(LedgerRecord.payment).selectinload(Payment.applications))
-            )
-            self.known.update({ref: record for ref, record in rows})
-
-    def invoices_of(self, payment: LedgerPayment) -> list[tuple[Invoice, int]]:
-        """The invoices of ours a ledger payment is applied to, with the amount (minor units)."""
-        applied: dict[int, tuple[Invoice, int]] = {}
-        for application in payment.applications:
-            export = self.exports.get(application.invoice_external_id)
-            if export is None or application.amount <= 0:
-                continue
-            invoice = export.invoice
-            minor = to_minor(application.amount, invoice.currency)
-            before = applied.get(invoice.id, (invoice, 0))[1]
-            applied[invoice.id] = (invoice, before + minor)
-        return list(applied.values())
 
 
 def apply_changes(connection: AccountingConnection, changes: LedgerChanges) -> list[str]:
@@ -107,15 +47,8 @@ def apply_changes(connection: AccountingConnection, changes: LedgerChanges) -> l
     for payment in changes.payments:
         done += _apply_payment(context, payment)
     for state in changes.invoices:
-        done += _apply_invoice(context, state)
+        done += apply_invoice_state(context, state)
     return done
-
-
-def _event(invoice: Invoice, kind: str, message: str, context: PullContext, **data) -> None:
-    record_event(
-        invoice, None, kind, f"{context.label}: {message}",
-        data={"source": context.provider.value, **data},
-    )  # fmt: skip
 
 
 def _apply_payment(context: PullContext, payment: LedgerPayment) -> list[str]:
@@ -138,16 +71,20 @@ def _apply_payment(context: PullContext, payment: LedgerPayment) -> list[str]:
                 f"{_what(payment)} is payment #{local.id} recorded here (same date, amount "
                 "and invoice): kept once."
             )
-            _event(invoice, "ledger_payment_matched", message, context, ref=payment.ref,
+            context.event(invoice, "ledger_payment_matched", message, ref=payment.ref,
                    payment_id=local.id)  # fmt: skip
         return [f"{_what(payment)} matched payment #{local.id} recorded here."]
     return _record_from_ledger(context, payment, applied)
 
 
+def _kind(payment: LedgerPayment) -> str:
+    return "credit" if payment.kind == "credit" else "payment"
+
+
 def _what(payment: LedgerPayment) -> str:
-    kind = "credit" if payment.kind == "credit" else "payment"
+    """ "payment of 2026-12-03 (ref. ACH-1001)": how the trail names a ledger payment."""
     reference = f" (ref. {payment.reference})" if payment.reference else ""
-    return f"{kind} {payment.ref}{reference} of {payment.date.isoformat()}"
+    return f"{_kind(payment)} of {payment.date.isoformat()}{reference}"
 
 
 def _refuse_currency(context, payment: LedgerPayment, invoices: list[Invoice]) -> list[str]:
@@ -155,7 +92,7 @@ def _refuse_currency(context, payment: LedgerPayment, invoices: list[Invoice]) -
     for invoice in invoices:
         if _already_said(invoice, payment.ref, "ledger_payment_refused"):
             continue
-        _event(invoice, "ledger_payment_refused",
+        context.event(invoice, "ledger_payment_refused",
                f"{_what(payment)} is in {payment.currency}, this invoice in "
                f"{invoice.currency}: not recorded here. Correct it in {context.label}.",
                context, ref=payment.ref)  # fmt: skip
@@ -239,7 +176,7 @@ def _record_from_ledger(context, payment: LedgerPayment, applied) -> list[str]:
     except BillingError as error:
         for inv, _ in applied:
             if not _already_said(inv, payment.ref, "ledger_payment_refused"):
-                _event(inv, "ledger_payment_refused",
+                context.event(inv, "ledger_payment_refused",
                        f"{_what(payment)} could not be recorded here: {error}",
                        context, ref=payment.ref)  # fmt: skip
         return [f"{_what(payment)} not recorded: {error}"]
@@ -253,13 +190,17 @@ def _record_from_ledger(context, payment: LedgerPayment, applied) -> list[str]:
             if kept < minor
             else ""
         )
-        _event(inv, "ledger_payment",
+        context.event(inv, "ledger_payment",
                f"{_what(payment)}, {format_money(minor, inv.currency)} on this invoice, recorded "
-               f"here as payment #{local.id}{extra}.", context, ref=payment.ref,
-               payment_id=local.id)  # fmt: skip
+               f"here as payment #{local.id}{extra} ({payment.ref} there).",
+               ref=payment.ref, payment_id=local.id)  # fmt: skip
     numbers = ", ".join(inv.number for inv, _ in applied)
     money = format_money(total, invoice.currency)
-    return [f"{_what(payment).capitalize()}: {money} recorded on {numbers}."]
+    reference = f", ref. {payment.reference}" if payment.reference else ""
+    return [
+        f"{numbers}: {_kind(payment)} of {money} in {context.label} "
+        f"({payment.date.isoformat()}{reference}) recorded here as payment #{local.id}."
+    ]
 
 
 def _known_payment(context, payment: LedgerPayment, record: LedgerRecord) -> list[str]:
@@ -288,45 +229,12 @@ def _known_payment(context, payment: LedgerPayment, record: LedgerRecord) -> lis
         return []  # already flagged
     record.error = f"Deleted or voided in {context.label}; kept here (it was recorded here)."
     for application in local.applications:
-        _event(application.invoice, "ledger_payment_deleted",
+        context.event(application.invoice, "ledger_payment_deleted",
                f"payment #{local.id} (recorded here, {payment.ref} there) was deleted or voided "
-               "there. It is kept here; delete it here too if it was a mistake.", context,
+               "there. It is kept here; delete it here too if it was a mistake.",
                ref=payment.ref, payment_id=local.id)  # fmt: skip
     return [f"Payment #{local.id}: deleted in {context.label}, kept here (flagged)."]
 
 
 def _delete_here(context, local: Payment, payment: LedgerPayment, how: str) -> None:
     delete_payment(local, f"{how} in {context.label} ({payment.ref})", None)
-
-
-def _apply_invoice(context: PullContext, state: LedgerInvoice) -> list[str]:
-    export = context.exports.get(state.external_id)
-    if export is None:
-        return []
-    invoice = export.invoice
-    done = []
-    if state.sync_token:
-        export.sync_token = state.sync_token
-    if state.balance is not None:
-        export.ledger_balance = Decimal(state.balance).quantize(Decimal("0.0001"))
-    flag = state.status if state.status in ("voided", "deleted") else ""
-    if flag != export.ledger_flag:
-        export.ledger_flag = flag
-        if flag:
-            _event(invoice, "ledger_flagged",
-                   f"{flag} there. Nothing was changed here: void it with a credit note, or "
-                   "export it again, as you decide.", context, flag=flag)  # fmt: skip
-            done.append(f"{invoice.number}: {flag} in {context.label} (flagged).")
-    if flag or state.total is None:
-        return done
-    total = Decimal(state.total).quantize(Decimal("0.0001"))
-    differs = total != from_minor(invoice.total_minor, invoice.currency)
-    if total != export.ledger_total or differs != export.total_differs:
-        export.ledger_total, export.total_differs = total, differs
-        if differs:
-            _event(invoice, "ledger_total_differs",
-                   f"the total there is now {total} {invoice.currency}, ours "
-                   f"{format_money(invoice.total_minor, invoice.currency)}: shown as a "
-                   "difference. Export it again to send ours.", context)  # fmt: skip
-            done.append(f"{invoice.number}: total differs in {context.label}.")
-    return done

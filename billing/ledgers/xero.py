@@ -13,17 +13,17 @@ from decimal import Decimal
 
 from flask import current_app
 
-from billing.invoices.snapshot import was_sent
+from billing.invoices.snapshot import tax_summary, was_sent
 from billing.ledgers.ledger import (
     Ledger,
     Outcome,
     Pushed,
-    allocated_tax,
     body_key,
     chunked,
     creation_key,
     group_key,
     line_figures,
+    tax_shares,
 )
 from billing.ledgers.ledger import send_in_chunks as _chunks
 from billing.ledgers.mapping import LineMapper
@@ -92,7 +92,9 @@ class XeroLedger(Ledger):
             contact = customer_refs[invoice.customer_id]
             if row is not None:
                 if (row.get("Contact") or {}).get("ContactID") != contact:
-                    outcomes[invoice.id] = _taken(invoice, row)
+                    outcomes[invoice.id] = number_taken(
+                        "invoice", invoice.number, row, "export again"
+                    )
                     continue
                 known[invoice.id] = row["InvoiceID"]
             export = exports.get(invoice.id)
@@ -154,9 +156,9 @@ class XeroLedger(Ledger):
     def _payload(invoice, contact: str, mapper: LineMapper, invoice_id, status: str) -> dict:
         # Xero documents a line's TaxAmount as overridable; its answer's Total is compared with
         # ours all the same, in case it ever recomputes.
-        shares = allocated_tax(invoice)
+        shares = tax_shares(invoice.lines, tax_summary(invoice).taxes)
         lines = []
-        for line in invoice.lines:
+        for index, line in enumerate(invoice.lines):
             qty, price, _, description = line_figures(line, invoice.currency)
             lines.append(
                 xero.XeroLine(
@@ -166,7 +168,7 @@ class XeroLedger(Ledger):
                     account_code=mapper.item(line),
                     item_code=mapper.item_code(line),
                     tax_type=mapper.tax(line),
-                    tax_amount=from_minor(shares.get(line.id, 0), invoice.currency),
+                    tax_amount=from_minor(shares[index], invoice.currency),
                 )
             )
         return xero.build_invoice_payload(
@@ -195,12 +197,14 @@ def _rejected(errors) -> ValidationRejected:
     return ValidationRejected("; ".join(errors), provider="xero")
 
 
-def _taken(invoice: Invoice, row: dict) -> NotSent:
+def number_taken(document: str, number: str, row: dict, again: str) -> NotSent:
+    """Xero holds a ``document`` ("invoice", "credit note") numbered ``number`` that was not
+    sent from here (``row`` as Xero answered): it is left alone, and the user told what to do."""
     owner = (row.get("Contact") or {}).get("Name") or "another contact"
     return NotSent(
-        f"Xero already has an invoice numbered {invoice.number}, for {owner}. It was not made "
-        "by this export, so it was left alone: renumber or void it in Xero, then export again. "
-        "Nothing was sent.",
+        f"Xero already has {'an' if document[0] in 'aeiou' else 'a'} {document} numbered "
+        f"{number}, for {owner}. It was not made from here, so it was left alone: renumber or "
+        f"void it in Xero, then {again}. Nothing was sent.",
         "number_taken",
         provider="xero",
     )

@@ -16,7 +16,6 @@ replays Xero's answer instead of booking twice; each element's own errors fail o
 credit note or payment.
 """
 
-from decimal import Decimal
 from types import SimpleNamespace
 
 from billing.credit_notes.lines import totals_of
@@ -27,9 +26,11 @@ from billing.ledgers.ledger import (
     group_key,
     line_figures,
     send_in_chunks,
+    tax_shares,
 )
 from billing.ledgers.mapping import DEFAULT_ITEM, LineMapper
 from billing.ledgers.sync_types import MoneyRefs, Sent, applied_amounts, ref
+from billing.ledgers.xero import number_taken
 from billing.money import from_minor
 from integrations.ledger_errors import LedgerError, NotSent, ValidationRejected
 from integrations.xero import MAX_ELEMENTS, XeroLine
@@ -79,7 +80,7 @@ def push_credit_notes(
         if row is None:
             new.append((note, payload))
         elif (row.get("Contact") or {}).get("ContactID") != contact:
-            results[note.id] = _taken(note, row)
+            results[note.id] = number_taken("credit note", note.number, row, "send again")
         else:
             sent[note.id] = (note, row["CreditNoteID"], row)
 
@@ -151,7 +152,7 @@ def _allocated_to(row: dict | None, invoice_id: str) -> bool:
 
 def _credit_note_payload(note: CreditNote, contact: str, mapper: LineMapper) -> dict:
     invoice_lines = {line.id: line for line in note.invoice.lines}
-    shares = _tax_shares(note)
+    shares = tax_shares(note.lines, totals_of(note.lines).taxes)
     lines = []
     for index, line in enumerate(note.lines):
         source = invoice_lines.get(line.invoice_line_id)
@@ -168,7 +169,7 @@ def _credit_note_payload(note: CreditNote, contact: str, mapper: LineMapper) -> 
                 account_code=mapper.item(source) if source else mapper.mapping[DEFAULT_ITEM],
                 item_code=mapper.item_code(source) if source else None,
                 tax_type=mapper.tax(line),
-                tax_amount=from_minor(shares.get(index, 0), note.currency),
+                tax_amount=from_minor(shares[index], note.currency),
             )
         )
     return build_credit_note_payload(
@@ -179,25 +180,6 @@ def _credit_note_payload(note: CreditNote, contact: str, mapper: LineMapper) -> 
         day=note.issue_date,
         currency_code=note.currency,
     )
-
-
-def _tax_shares(note: CreditNote) -> dict[int, int]:
-    """Each line's (by position) share of its rate's tax, largest remainder, summing to ours."""
-    shares: dict[int, int] = {}
-    for total in totals_of(note.lines).taxes:
-        lines = [
-            (i, ln)
-            for i, ln in enumerate(note.lines)
-            if ln.tax_name == total.tax.name and ln.tax_percent == total.tax.percent
-        ]
-        base = sum(ln.amount_minor for _, ln in lines) or 1
-        exact = {i: total.tax_minor * ln.amount_minor / Decimal(base) for i, ln in lines}
-        floor = {k: int(v) for k, v in exact.items()}
-        left = total.tax_minor - sum(floor.values())
-        for i in sorted(exact, key=lambda k: exact[k] - floor[k], reverse=True)[:left]:
-            floor[i] += 1
-        shares.update(floor)
-    return shares
 
 
 def push_payments(ledger: Ledger, payments: list[Payment], refs: MoneyRefs) -> dict[int, Result]:
@@ -293,16 +275,5 @@ def _not_allocated(note: CreditNote, errors) -> ValidationRejected:
     return ValidationRejected(
         f"Credit note {note.number} is in Xero but was not applied to invoice "
         f"{note.invoice.number}: {'; '.join(errors)}. The next sync applies it again.",
-        provider="xero",
-    )
-
-
-def _taken(note: CreditNote, row: dict) -> NotSent:
-    owner = (row.get("Contact") or {}).get("Name") or "another contact"
-    return NotSent(
-        f"Xero already has a credit note numbered {note.number}, for {owner}. It was not made "
-        "from here, so it was left alone: renumber or void it in Xero, then send again. "
-        "Nothing was sent.",
-        "number_taken",
         provider="xero",
     )

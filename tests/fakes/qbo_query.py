@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -286,6 +287,18 @@ def _number(value: Any) -> Decimal | None:
         return None
 
 
+def _moment(value: Any) -> datetime | None:
+    """A date-time with an offset (``MetaData.LastUpdatedTime``), compared as an instant: QBO
+    finds ``> '2026-11-20T18:00:00Z'`` and ``> '2026-11-20T10:00:00-08:00'`` alike."""
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
 def _matches(actual: Any, cond: Condition, fold: Callable[[str], str]) -> bool:
     if actual is None:
         return False
@@ -298,6 +311,8 @@ def _matches(actual: Any, cond: Condition, fold: Callable[[str], str]) -> bool:
         left, right = _number(actual), _number(literal)
         if isinstance(literal, bool) or isinstance(actual, bool):
             left, right = str(actual).lower(), str(literal).lower()
+        elif _moment(actual) is not None and _moment(literal) is not None:
+            left, right = _moment(actual), _moment(literal)
         elif left is None or right is None:
             left, right = fold(str(actual)), fold(str(literal))
         op = "=" if cond.op == "IN" else cond.op

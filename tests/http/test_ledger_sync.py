@@ -125,7 +125,8 @@ def test_a_payment_in_the_ledger_makes_the_invoice_paid_here(admin_client, ledge
     assert (payment.recorded_in, payment.amount_minor) == (provider.value, 28824)
     events = [e for e in invoice.events if e.kind == "ledger_payment"]
     assert len(events) == 1 and events[0].data["source"] == provider.value
-    assert events[0].message.startswith(f"{provider.label}: payment Payment/")
+    assert events[0].message.startswith(f"{provider.label}: payment of ")
+    assert f"recorded here as payment #{payment.id}" in events[0].message
     detail = squeeze(admin_client.get(f"/invoices/{invoice.id}"))
     assert f"From {provider.label}" in detail
 

@@ -2,7 +2,7 @@
 back (issue #16). The fake works out its own totals and balances: the tests check its numbers.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -227,6 +227,9 @@ def test_an_old_cursor_or_a_full_answer_takes_the_query_path(qbo, monkeypatch):
     assert not any("/cdc" in r for r in requests) and len(requests) == 2
     assert f"Payment/{paid}" in {p.ref for p in changes.payments}
     assert {i.external_id for i in changes.invoices} == {external_id}
+    # The same instant written in UTC (a first sync's cursor is ours): found alike.
+    utc = (_fake_now(qbo) - timedelta(days=40)).astimezone(UTC).isoformat(timespec="seconds")
+    assert f"Payment/{paid}" in {p.ref for p in _changes(qbo, utc)[0].payments}
 
     qbo.configure(cdc_max_objects=1)  # CDC may have left some out: queried again
     monkeypatch.setattr(quickbooks_changes, "CDC_CAP", 1)
