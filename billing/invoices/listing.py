@@ -109,12 +109,13 @@ def contains_text(column: Any, text: str) -> sa.ColumnElement[bool]:
 EXPORT_FILTERS = {
     "failed": InvoiceExport.state == ExportState.FAILED,
     "difference": (InvoiceExport.state == ExportState.EXPORTED) & InvoiceExport.total_differs,
+    "flagged": InvoiceExport.ledger_flag != "",
 }
 
 
 def filter_export(query: Select, value: str) -> Select | None:
     """``failed``: the last export to a ledger failed; ``difference``: the ledger booked
-    another total than ours."""
+    another total than ours; ``flagged``: voided or deleted in the ledger (read by a sync)."""
     condition = EXPORT_FILTERS.get(value)
     if condition is None:
         return None

@@ -23,6 +23,7 @@ from integrations.ledger_errors import LedgerError
 from models import AccountingConnection, ExportState, InvoiceExport, Provider, db
 
 LEASE = timedelta(minutes=10)
+RECONNECT = "The connection to {} has expired: reconnect it in Admin > Accounting, then sync."
 FIRST_LOOK_BACK = timedelta(hours=1)  # before the first export, for clocks that disagree
 
 
@@ -142,9 +143,12 @@ def sync_all(requested_only: bool = False) -> list[SyncReport]:
     reports = []
     for provider in Provider:
         connection = connection_for(provider)
-        if connection is None or connection.needs_reconnect:
+        if connection is None or not connection.tenant_id:
             continue
         if requested_only and connection.sync_requested_at is None:
+            continue
+        if connection.needs_reconnect:
+            reports.append(SyncReport(provider, error=RECONNECT.format(provider.label)))
             continue
         try:
             reports.append(sync_ledger(provider))

@@ -237,4 +237,4 @@ def _known_payment(context, payment: LedgerPayment, record: LedgerRecord) -> lis
 
 
 def _delete_here(context, local: Payment, payment: LedgerPayment, how: str) -> None:
-    delete_payment(local, f"{how} in {context.label} ({payment.ref})", None)
+    delete_payment(local, f"{how} in {context.label} ({payment.ref})", None, context.provider.value)

@@ -212,7 +212,7 @@ def _describe(payment: Payment) -> str:
     return said + (f" (ref. {payment.reference})" if payment.reference else "")
 
 
-def delete_payment(payment: Payment, reason: str, user: User | None) -> None:
+def delete_payment(payment: Payment, reason: str, user: User | None, source: str = "") -> None:
     """Delete ``payment`` (an admin, with a reason): the row is kept, marked deleted; its
     applications are removed, each recorded on its invoice, whose balance is due again; an
     invoice it made Paid goes back to its status before. Nothing is committed here.
@@ -223,7 +223,8 @@ def delete_payment(payment: Payment, reason: str, user: User | None) -> None:
 
     A payment part of which a credit note released counts, on each invoice, for what is
     still applied there; deleting a refund (a payment out) gives the customer that credit
-    back, and a Refunded invoice is Paid again.
+    back, and a Refunded invoice is Paid again. ``source`` names the ledger that deleted it
+    (a sync), kept on each event.
     """
     if user is not None and not user.is_admin:
         raise NotYours("Only an admin can delete a payment.")
@@ -248,7 +249,7 @@ def delete_payment(payment: Payment, reason: str, user: User | None) -> None:
     for application in applications:
         by_invoice.setdefault(application.invoice_id, []).append(application)
     for invoice_id, rows in by_invoice.items():
-        _reverse(payment, rows, invoices[invoice_id], reason, user)
+        _reverse(payment, rows, invoices[invoice_id], reason, user, source)
     payment.deleted_at = utcnow()
     payment.deleted_by_id = user.id if user else None
     payment.delete_reason = reason
@@ -258,7 +259,12 @@ def delete_payment(payment: Payment, reason: str, user: User | None) -> None:
 
 
 def _reverse(
-    payment: Payment, rows: list[PaymentApplication], invoice: Invoice, reason: str, user
+    payment: Payment,
+    rows: list[PaymentApplication],
+    invoice: Invoice,
+    reason: str,
+    user,
+    source: str = "",
 ) -> None:
     amount = sum(row.amount_minor for row in rows)
     invoice.paid_minor -= amount
@@ -272,6 +278,8 @@ def _reverse(
         f"balance due {_money(invoice.balance_minor, currency)}."
     )
     data = {"payment_id": payment.id, "amount_minor": -amount}
+    if source:
+        data["source"] = source
     record_event(invoice, user, "payment_deleted", message, data=data)
     for row in rows:
         db.session.delete(row)

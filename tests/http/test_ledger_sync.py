@@ -159,6 +159,8 @@ def test_an_invoice_voided_there_is_flagged_here_and_nothing_else_changes(admin_
     assert invoice.status == InvoiceStatus.EXPORTED and invoice.total_minor == 28824
     detail = squeeze(admin_client.get(f"/invoices/{invoice.id}"))
     assert f"Voided in {provider.label} (read by the last sync). Nothing was changed here" in detail
+    flagged = squeeze(admin_client.get("/billing?export=flagged"))
+    assert invoice.number in flagged and "1 invoice" in flagged
     before = _counts()
     _sync(admin_client)
     assert _counts() == before
