@@ -97,3 +97,16 @@ def ledger_amount_text(amount, currency: str, locale="en_US") -> str:
     return format_currency(
         amount, currency, format="¤#,##0.00##", currency_digits=False, locale=locale
     )
+
+
+def number_taken(document: str, number: str, row: dict, again: str) -> NotSent:
+    """Xero holds a ``document`` ("invoice", "credit note") numbered ``number`` that was not
+    sent from here (``row`` as Xero answered): it is left alone, and the user told what to do."""
+    owner = (row.get("Contact") or {}).get("Name") or "another contact"
+    return NotSent(
+        f"Xero already has {'an' if document[0] in 'aeiou' else 'a'} {document} numbered "
+        f"{number}, for {owner}. It was not made from here, so it was left alone: renumber or "
+        f"void it in Xero, then {again}. Nothing was sent.",
+        "number_taken",
+        provider="xero",
+    )

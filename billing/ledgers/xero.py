@@ -14,6 +14,7 @@ from decimal import Decimal
 from flask import current_app
 
 from billing.invoices.snapshot import tax_summary, was_sent
+from billing.ledgers.export_text import number_taken
 from billing.ledgers.ledger import (
     Ledger,
     Outcome,
@@ -29,7 +30,7 @@ from billing.ledgers.ledger import send_in_chunks as _chunks
 from billing.ledgers.mapping import LineMapper
 from billing.money import from_minor
 from integrations import xero
-from integrations.ledger_errors import LedgerError, NotSent, ValidationRejected
+from integrations.ledger_errors import LedgerError, ValidationRejected
 from models import Customer, Invoice, Provider
 
 DRAFT, AUTHORISED = "DRAFT", "AUTHORISED"
@@ -195,16 +196,3 @@ def _decimal(value) -> Decimal | None:
 
 def _rejected(errors) -> ValidationRejected:
     return ValidationRejected("; ".join(errors), provider="xero")
-
-
-def number_taken(document: str, number: str, row: dict, again: str) -> NotSent:
-    """Xero holds a ``document`` ("invoice", "credit note") numbered ``number`` that was not
-    sent from here (``row`` as Xero answered): it is left alone, and the user told what to do."""
-    owner = (row.get("Contact") or {}).get("Name") or "another contact"
-    return NotSent(
-        f"Xero already has {'an' if document[0] in 'aeiou' else 'a'} {document} numbered "
-        f"{number}, for {owner}. It was not made from here, so it was left alone: renumber or "
-        f"void it in Xero, then {again}. Nothing was sent.",
-        "number_taken",
-        provider="xero",
-    )

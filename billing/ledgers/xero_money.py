@@ -19,6 +19,7 @@ credit note or payment.
 from types import SimpleNamespace
 
 from billing.credit_notes.lines import totals_of
+from billing.ledgers.export_text import number_taken
 from billing.ledgers.ledger import (
     Ledger,
     body_key,
@@ -30,7 +31,6 @@ from billing.ledgers.ledger import (
 )
 from billing.ledgers.mapping import DEFAULT_ITEM, LineMapper
 from billing.ledgers.sync_types import MoneyRefs, Sent, applied_amounts, ref
-from billing.ledgers.xero import number_taken
 from billing.money import from_minor
 from integrations.ledger_errors import LedgerError, NotSent, ValidationRejected
 from integrations.xero import MAX_ELEMENTS, XeroLine

@@ -56,7 +56,7 @@ def test_the_notice_comes_with_the_htmx_fragment(admin_client, invoices):
     assert page.notice == (
         "Ignored: status “lost” is not draft, sent, exported, paid, refunded or overdue; "
         "batch “²” is not a batch id; issued to “someday” is not a date; "
-        "export “x” is not failed or difference."
+        "export “x” is not failed, difference or flagged."
     )
 
 
