@@ -59,7 +59,7 @@ def _state(document, provider, record: LedgerRecord | None) -> LedgerState:
     if record is None:
         return LedgerState(f"Not in {label} yet: a sync sends it once its invoice is there")
     if record.state == ExportState.FAILED:
-        return LedgerState(f"Not in {label}: {record.error}", ok=False)
+        return LedgerState(f"Not in {label}: {record.error} (Sync now tries again.)", ok=False)
     how = "Matched in" if record.origin == "matched" else "In"
     where = f" as {record.external_number}" if isinstance(document, CreditNote) else ""
     if not where and record.refs:

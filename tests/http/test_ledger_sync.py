@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from billing.credit_notes.refunds import record_refund
 from billing.ledgers.choices import ledger_choices
 from billing.ledgers.mapping import BANK_ACCOUNT
 from models import (
@@ -20,6 +21,7 @@ from models import (
     LedgerRecord,
     LedgerRef,
     Payment,
+    PaymentMethod,
     Provider,
     db,
 )
@@ -221,3 +223,27 @@ def test_sync_now_without_a_connection_says_what_to_do(admin_client, ledger):
     page = _sync(admin_client)
     assert "Connect QuickBooks Online or Xero in Admin > Accounting first." in page
     assert "Sync now" not in squeeze(admin_client.get("/billing"))
+
+
+def test_a_refund_without_a_bank_account_waits_visibly_then_goes(admin_client, ledger):
+    provider, fake = ledger
+    (invoice,) = _exported(admin_client, provider, fake)
+    make_payment(invoice.customer, 28824, {invoice.id: 28824})
+    note = make_credit_note(invoice)  # whole: all that was paid becomes the customer's credit
+    refund = record_refund(note, date(2026, 12, 2), 28824, PaymentMethod.BANK, "R-1", "", None)
+    db.session.commit()
+    _sync(admin_client)
+    page = squeeze(admin_client.get(f"/credit-notes/{note.id}"))
+    assert f"In {provider.label} as {note.number}" in page
+    assert (
+        f"Not in {provider.label}: Choose the bank account for payments in Admin > Accounting > "
+        "Map items and taxes. Nothing was sent. (Sync now tries again.)"
+    ) in page
+    before = _counts()
+    _sync(admin_client)  # the same refusal again: nothing more on the trail
+    db.session.expire_all()
+    assert _counts() == before
+    _map_bank(provider, fake)
+    assert f"Refund #{refund.id} of $288.24 sent to {provider.label}" in _sync(admin_client)
+    page = squeeze(admin_client.get(f"/credit-notes/{note.id}"))
+    assert "Not in" not in page and page.count(f"In {provider.label}") == 2
