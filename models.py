@@ -1210,6 +1210,8 @@ class LedgerRecord(db.Model):
     error_kind: Mapped[str] = mapped_column(sa.String(16), default="")
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
     exported_at: Mapped[datetime | None]
+    # When a sync deleted (or voided) the ledger's copy of a payment deleted here since.
+    withdrawn_at: Mapped[datetime | None]
 
     payment: Mapped[Payment | None] = relationship()
     credit_note: Mapped[CreditNote | None] = relationship()

@@ -134,6 +134,17 @@ class XeroMoneyClient(XeroClient):
         one result per payment, each with its own errors."""
         return self._write("PUT", "Payments", payments, idempotency_key, False)
 
+    def delete_payment(self, payment_id: str) -> None:
+        """POST /Payments/{id} with Status DELETED (Xero payments cannot be edited, only
+        deleted): the amount goes back to the invoice or credit note it paid."""
+        body = {"Payments": [{"Status": "DELETED"}]}
+        self._request("POST", f"Payments/{payment_id}", body=body)
+
+    def payment_status(self, payment_id: str) -> str:
+        """The payment's Status (``AUTHORISED`` or ``DELETED``)."""
+        rows = self._list(f"Payments/{payment_id}", "Payments")
+        return str(rows[0].get("Status", "")) if rows else ""
+
     def changed_since(
         self, path: str, since: str | None, params: Mapping[str, str] | None = None
     ) -> Changed:

@@ -226,6 +226,11 @@ class Ledger(ABC):
         Fills :attr:`money_keys` (``"payment:<id>"`` -> idempotency key)."""
         raise NotImplementedError
 
+    def withdraw_payments(self, records: list) -> dict[int, LedgerError | None]:
+        """Delete there the copies (each record's refs) of payments and refunds deleted here;
+        ``{record id: None (gone there now, or already) or LedgerError}``."""
+        raise NotImplementedError
+
     def changes_since(self, cursor: str) -> LedgerChanges:
         """What changed there since ``cursor`` (the ledger's time, ISO 8601): changed
         invoices, payments and applied credits; and the cursor for next time. The requests

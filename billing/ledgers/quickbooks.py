@@ -10,7 +10,7 @@ terms, ...) are kept.
 
 from decimal import Decimal
 
-from billing.ledgers import quickbooks_changes, quickbooks_money
+from billing.ledgers import payment_deletes, quickbooks_changes, quickbooks_money
 from billing.ledgers.ledger import (
     Ledger,
     Outcome,
@@ -137,6 +137,10 @@ class QuickBooksLedger(Ledger):
     def changes_since(self, cursor: str):
         """CDC, or queries for an old cursor (see :mod:`billing.ledgers.quickbooks_changes`)."""
         return quickbooks_changes.changes_since(self, cursor)
+
+    def withdraw_payments(self, records):
+        """Deletes, 30 a batch (see :mod:`billing.ledgers.payment_deletes`)."""
+        return payment_deletes.delete_in_quickbooks(self, records)
 
     def push_invoices(self, invoices, customer_refs, mapper, exports) -> dict[int, Outcome]:
         """Look every invoice up by number, then create or sparsely update them in batches."""

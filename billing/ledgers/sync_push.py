@@ -16,7 +16,7 @@ from billing.ledgers.export_text import error_kind, failure_text
 from billing.ledgers.ledger import Ledger
 from billing.ledgers.mapping import BANK_ACCOUNT, LineMapper, mappings_of
 from billing.ledgers.sync_types import MoneyRefs, Sent
-from billing.money import format_money
+from billing.ledgers.sync_withdraw import document_name, withdraw_deleted
 from clock import utcnow
 from integrations.ledger_errors import LedgerError
 from models import (
@@ -131,13 +131,15 @@ def send_pending(ledger: Ledger) -> list[str]:
     """Send what is pending to ``ledger``; returns a line per document sent or refused.
     Not committed. A whole-request failure (unreachable, refused access) is raised.
 
-    Payments go first, as they were applied (what a later credit note released stays paid
+    Copies of payments deleted here since go first (the ledger's balances free up), then
+    payments, as they were applied (what a later credit note released stays paid
     there too), then credit notes, applied for what they took off the balance (their total
     less what they released), then refunds of the credit notes: so both sides end with the
     same balances and the same customer credit, whatever order things happened in here.
     """
     mapping = mappings_of(ledger.connection)
-    done = _send_payments(ledger, mapping, PaymentDirection.IN)
+    done = withdraw_deleted(ledger)
+    done += _send_payments(ledger, mapping, PaymentDirection.IN)
     notes = pending_credit_notes(ledger)
     if notes:
         refs = _refs(ledger, mapping, {n.invoice_id for n in notes})
@@ -179,7 +181,7 @@ def _keep(ledger: Ledger, document: CreditNote | Payment, result: Sent | LedgerE
     key = f"{'credit_note' if is_note else 'payment'}:{document.id}"
     record.request_id = ledger.money_keys.get(key, record.request_id or "")
     record.attempted_at = utcnow()
-    name, label = _name(document), ledger.provider.label
+    name, label = document_name(document), ledger.provider.label
     if isinstance(result, Exception):
         text = failure_text(result, ledger.provider)
         again = record.state == ExportState.FAILED and record.error == text
@@ -202,13 +204,6 @@ def _keep(ledger: Ledger, document: CreditNote | Payment, result: Sent | LedgerE
             "ledger_send_failed", message, data={"source": ledger.provider.value, "document": key},
         )  # fmt: skip
     return message
-
-
-def _name(document: CreditNote | Payment) -> str:
-    if isinstance(document, CreditNote):
-        return f"Credit note {document.number}"
-    what = "Refund" if document.direction == PaymentDirection.OUT else "Payment"
-    return f"{what} #{document.id} of {format_money(document.amount_minor, document.currency)}"
 
 
 def _invoices_of(document: CreditNote | Payment) -> list[Invoice]:

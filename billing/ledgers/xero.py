@@ -133,6 +133,12 @@ class XeroLedger(Ledger):
 
         return xero_changes.changes_since(self, cursor)
 
+    def withdraw_payments(self, records):
+        """See :meth:`Ledger.withdraw_payments` (:mod:`billing.ledgers.payment_deletes`)."""
+        from billing.ledgers import payment_deletes
+
+        return payment_deletes.delete_in_xero(self, records)
+
     def _send(self, send, chunk) -> dict[int, Outcome]:
         key = group_key(send.__name__, *sorted(self.keys[i.id] for i, _, _ in chunk))
         results = send([payload for _, payload, _ in chunk], key)

@@ -40,6 +40,7 @@ def upgrade():
         sa.Column("error_kind", sa.String(length=16), nullable=False),
         sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("exported_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "(payment_id IS NULL) <> (credit_note_id IS NULL)",
             name=op.f("ck_ledger_records_one_document"),

@@ -247,3 +247,57 @@ def test_a_refund_without_a_bank_account_waits_visibly_then_goes(admin_client, l
     assert f"Refund #{refund.id} of $288.24 sent to {provider.label}" in _sync(admin_client)
     page = squeeze(admin_client.get(f"/credit-notes/{note.id}"))
     assert "Not in" not in page and page.count(f"In {provider.label}") == 2
+
+
+def _payments_there(provider: Provider, fake) -> list[dict]:
+    """The ledger's live customer payments (deleted and voided ones left out)."""
+    if provider == Provider.QUICKBOOKS:
+        return [p for p in fake.entities("Payment") if p.get("TotalAmt")]
+    return [p for p in fake.payments() if p["Status"] != "DELETED"]
+
+
+def test_a_payment_deleted_here_after_it_was_sent_is_deleted_there_too(admin_client, ledger):
+    provider, fake = ledger
+    first, second = _exported(admin_client, provider, fake, 2)
+    _map_bank(provider, fake)
+    gone = make_payment(first.customer, 10000, {first.id: 10000}, reference="OOPS")
+    kept = make_payment(first.customer, 5000, {second.id: 5000}, reference="KEEP")
+    _sync(admin_client)
+    assert len(_payments_there(provider, fake)) == 2
+    response = admin_client.post(
+        f"/invoices/{first.id}/payments/{gone.id}/delete", data={"reason": "Recorded twice"}
+    )
+    assert response.status_code == 302
+    page = _sync(admin_client)
+    assert f"Payment #{gone.id} of $100.00 was deleted here, so it was deleted in" in page
+    assert _due_there(provider, fake, first) == Decimal("288.24")
+    assert _due_there(provider, fake, second) == Decimal("238.24")
+    (left,) = _payments_there(provider, fake)
+    assert Decimal(str(left["TotalAmt" if provider == Provider.QUICKBOOKS else "Amount"])) == 50
+    db.session.expire_all()
+    events = [e for e in first.events if e.kind == "ledger_withdrawn"]
+    assert len(events) == 1 and events[0].data["source"] == provider.value
+    before = _counts()
+    assert "nothing changed" in _sync(admin_client)  # the ledger's report of it changes nothing
+    db.session.expire_all()
+    assert _counts() == before and not db.session.get(Payment, kept.id).is_deleted
+
+
+def test_a_payment_deleted_on_both_sides_is_done_without_an_error(admin_client, ledger):
+    provider, fake = ledger
+    (invoice,) = _exported(admin_client, provider, fake)
+    _map_bank(provider, fake)
+    paid = make_payment(invoice.customer, 10000, {invoice.id: 10000})
+    _sync(admin_client)
+    (there,) = _payments_there(provider, fake)
+    if provider == Provider.QUICKBOOKS:
+        fake.delete_in_ledger("Payment", there["Id"])
+    else:
+        fake.delete_payment(there["PaymentID"])
+    admin_client.post(
+        f"/invoices/{invoice.id}/payments/{paid.id}/delete", data={"reason": "Bounced"}
+    )
+    page = _sync(admin_client)
+    assert f"so it was deleted in {provider.label} too" in page and "could not" not in page
+    assert _payments_there(provider, fake) == []
+    assert _due_there(provider, fake, invoice) == Decimal("288.24")
