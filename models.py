@@ -1212,6 +1212,9 @@ class LedgerRecord(db.Model):
     exported_at: Mapped[datetime | None]
     # When a sync deleted (or voided) the ledger's copy of a payment deleted here since.
     withdrawn_at: Mapped[datetime | None]
+    # A payment's: what it had applied to each invoice (id -> minor units) when last sent, so
+    # that credit applied from it later here is sent too.
+    applied: Mapped[dict[str, int] | None] = mapped_column(sa.JSON)
 
     payment: Mapped[Payment | None] = relationship()
     credit_note: Mapped[CreditNote | None] = relationship()

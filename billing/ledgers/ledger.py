@@ -226,6 +226,11 @@ class Ledger(ABC):
         Fills :attr:`money_keys` (``"payment:<id>"`` -> idempotency key)."""
         raise NotImplementedError
 
+    def update_payments(self, items: list, refs: MoneyRefs) -> dict[int, Sent | LedgerError]:
+        """Send what each ``(record, payment)``'s payment applies now beyond what was sent
+        (credit applied here later); ``{record id: Sent (all its refs) or LedgerError}``."""
+        raise NotImplementedError
+
     def withdraw_payments(self, records: list) -> dict[int, LedgerError | None]:
         """Delete there the copies (each record's refs) of payments and refunds deleted here;
         ``{record id: None (gone there now, or already) or LedgerError}``."""

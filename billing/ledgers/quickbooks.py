@@ -10,7 +10,7 @@ terms, ...) are kept.
 
 from decimal import Decimal
 
-from billing.ledgers import payment_deletes, quickbooks_changes, quickbooks_money
+from billing.ledgers import payment_deletes, payment_updates, quickbooks_changes, quickbooks_money
 from billing.ledgers.ledger import (
     Ledger,
     Outcome,
@@ -137,6 +137,10 @@ class QuickBooksLedger(Ledger):
     def changes_since(self, cursor: str):
         """CDC, or queries for an old cursor (see :mod:`billing.ledgers.quickbooks_changes`)."""
         return quickbooks_changes.changes_since(self, cursor)
+
+    def update_payments(self, items, refs):
+        """Sparse updates of the Payments' lines (see :mod:`billing.ledgers.payment_updates`)."""
+        return payment_updates.update_in_quickbooks(self, items, refs)
 
     def withdraw_payments(self, records):
         """Deletes, 30 a batch (see :mod:`billing.ledgers.payment_deletes`)."""

@@ -65,7 +65,8 @@ def _apply_payment(context: PullContext, payment: LedgerPayment) -> list[str]:
         return _refuse_currency(context, payment, wrong)
     local = _matching_payment(context, payment, applied)
     if local is not None:
-        _link(context, local, payment, origin="matched")
+        record = _link(context, local, payment, origin="matched")
+        record.applied = {str(invoice.id): minor for invoice, minor in applied}
         for invoice, _ in applied:
             message = (
                 f"{_what(payment)} is payment #{local.id} recorded here (same date, amount "

@@ -6,16 +6,17 @@ invoices. What was brought from the ledger is never sent back. A failure is kept
 document's :class:`models.LedgerRecord` (shown on its page) and the next sync tries again.
 """
 
-from collections import defaultdict
-
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from billing.audit import record_event
 from billing.ledgers.export_text import error_kind, failure_text
 from billing.ledgers.ledger import Ledger
-from billing.ledgers.mapping import BANK_ACCOUNT, LineMapper, mappings_of
-from billing.ledgers.sync_types import MoneyRefs, Sent
+from billing.ledgers.mapping import LineMapper, mappings_of
+from billing.ledgers.payment_updates import sent_applied
+from billing.ledgers.sync_reapply import send_reapplied
+from billing.ledgers.sync_refs import exported_invoices, money_refs
+from billing.ledgers.sync_types import Sent
 from billing.ledgers.sync_withdraw import document_name, withdraw_deleted
 from clock import utcnow
 from integrations.ledger_errors import LedgerError
@@ -23,7 +24,6 @@ from models import (
     CreditNote,
     ExportState,
     Invoice,
-    InvoiceExport,
     LedgerRecord,
     LedgerRef,
     Payment,
@@ -33,14 +33,6 @@ from models import (
 )
 
 MOST_PER_SYNC = 300  # documents sent per sync; the rest go with the next one
-
-
-def _exported_invoices(ledger: Ledger):
-    return sa.select(InvoiceExport.invoice_id).where(
-        InvoiceExport.provider == ledger.provider,
-        InvoiceExport.state == ExportState.EXPORTED,
-        InvoiceExport.ledger_flag == "",
-    )
 
 
 def _sent(ledger: Ledger, column):
@@ -56,7 +48,7 @@ def pending_credit_notes(ledger: Ledger) -> list[CreditNote]:
     return list(
         db.session.scalars(
             sa.select(CreditNote)
-            .where(CreditNote.invoice_id.in_(_exported_invoices(ledger)))
+            .where(CreditNote.invoice_id.in_(exported_invoices(ledger)))
             .where(CreditNote.id.not_in(_sent(ledger, LedgerRecord.credit_note_id)))
             .options(selectinload(CreditNote.lines), selectinload(CreditNote.invoice))
             .order_by(CreditNote.id)
@@ -69,7 +61,7 @@ def pending_payments(ledger: Ledger, exported: set[int]) -> list[Payment]:
     """Payments recorded here (not brought from a ledger) and applied to invoices in the
     ledger, and refunds, not there yet; ``exported`` holds the credit notes in the ledger."""
     applied = sa.select(PaymentApplication.payment_id).where(
-        PaymentApplication.invoice_id.in_(_exported_invoices(ledger))
+        PaymentApplication.invoice_id.in_(exported_invoices(ledger))
     )
     candidates = db.session.scalars(
         sa.select(Payment)
@@ -87,7 +79,7 @@ def pending_payments(ledger: Ledger, exported: set[int]) -> list[Payment]:
         .order_by(Payment.id)
         .limit(MOST_PER_SYNC)
     )
-    in_ledger = set(db.session.scalars(_exported_invoices(ledger)).all()) if exported else None
+    in_ledger = set(db.session.scalars(exported_invoices(ledger)).all()) if exported else None
     ready = []
     for payment in candidates:
         if payment.direction == PaymentDirection.OUT:
@@ -95,36 +87,10 @@ def pending_payments(ledger: Ledger, exported: set[int]) -> list[Payment]:
             continue
         invoices = {a.invoice_id for a in payment.applications if a.amount_minor > 0}
         if in_ledger is None:
-            in_ledger = set(db.session.scalars(_exported_invoices(ledger)).all())
+            in_ledger = set(db.session.scalars(exported_invoices(ledger)).all())
         if invoices <= in_ledger:
             ready.append(payment)  # else it waits for its other invoices
     return ready
-
-
-def _refs(ledger: Ledger, mapping: dict[str, str], invoice_ids: set[int]) -> MoneyRefs:
-    invoices = dict(
-        db.session.execute(
-            sa.select(InvoiceExport.invoice_id, InvoiceExport.external_id).where(
-                InvoiceExport.provider == ledger.provider,
-                InvoiceExport.invoice_id.in_(invoice_ids),
-            )
-        ).all()
-    )
-    notes: dict[int, list[str]] = defaultdict(list)
-    rows = db.session.execute(
-        sa.select(LedgerRecord.credit_note_id, LedgerRef.ref)
-        .join(LedgerRef, LedgerRef.record_id == LedgerRecord.id)
-        .where(LedgerRecord.provider == ledger.provider, LedgerRecord.credit_note_id.is_not(None))
-        .order_by(LedgerRef.id)
-    )
-    for note_id, ref in rows:
-        notes[note_id].append(ref)
-    customers = {
-        int(key.split(":", 1)[1]): value
-        for key, value in mapping.items()
-        if key.startswith("customer:")
-    }
-    return MoneyRefs(customers, invoices, dict(notes), mapping.get(BANK_ACCOUNT, ""))
 
 
 def send_pending(ledger: Ledger) -> list[str]:
@@ -140,9 +106,10 @@ def send_pending(ledger: Ledger) -> list[str]:
     mapping = mappings_of(ledger.connection)
     done = withdraw_deleted(ledger)
     done += _send_payments(ledger, mapping, PaymentDirection.IN)
+    done += send_reapplied(ledger, mapping)
     notes = pending_credit_notes(ledger)
     if notes:
-        refs = _refs(ledger, mapping, {n.invoice_id for n in notes})
+        refs = money_refs(ledger, mapping, {n.invoice_id for n in notes})
         mapper = LineMapper(mapping, [n.invoice for n in notes])
         results = ledger.with_one_refresh(lambda it: it.push_credit_notes(notes, refs, mapper))
         done += [_keep(ledger, note, results[note.id]) for note in notes]
@@ -156,14 +123,19 @@ def _send_payments(ledger: Ledger, mapping: dict[str, str], direction) -> list[s
     if not payments:
         return []
     ids = {a.invoice_id for p in payments for a in p.applications}
-    refs = _refs(ledger, mapping, ids)
+    refs = money_refs(ledger, mapping, ids)
     results = ledger.with_one_refresh(lambda it: it.push_payments(payments, refs))
-    done = [_keep(ledger, payment, results[payment.id]) for payment in payments]
+    done = [
+        _keep(ledger, payment, results[payment.id], sent_applied(payment, refs))
+        for payment in payments
+    ]
     db.session.flush()
     return done
 
 
-def _keep(ledger: Ledger, document: CreditNote | Payment, result: Sent | LedgerError) -> str:
+def _keep(
+    ledger: Ledger, document: CreditNote | Payment, result: Sent | LedgerError, applied=None
+) -> str:
     is_note = isinstance(document, CreditNote)
     column = LedgerRecord.credit_note_id if is_note else LedgerRecord.payment_id
     record = db.session.scalar(
@@ -193,6 +165,7 @@ def _keep(ledger: Ledger, document: CreditNote | Payment, result: Sent | LedgerE
         record.state, record.error, record.error_kind = ExportState.EXPORTED, "", ""
         record.exported_at, record.external_number = utcnow(), (result.number or "")[:40]
         record.refs = [LedgerRef(provider=ledger.provider, ref=r) for r in result.refs]
+        record.applied = applied
         message = f"{name} sent to {label} ({', '.join(result.refs)})."
         for invoice in _invoices_of(document):
             for export in invoice.exports:

@@ -133,6 +133,12 @@ class XeroLedger(Ledger):
 
         return xero_changes.changes_since(self, cursor)
 
+    def update_payments(self, items, refs):
+        """See :meth:`Ledger.update_payments` (:mod:`billing.ledgers.payment_updates`)."""
+        from billing.ledgers import payment_updates
+
+        return payment_updates.update_in_xero(self, items, refs)
+
     def withdraw_payments(self, records):
         """See :meth:`Ledger.withdraw_payments` (:mod:`billing.ledgers.payment_deletes`)."""
         from billing.ledgers import payment_deletes

@@ -41,6 +41,7 @@ def upgrade():
         sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("exported_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("applied", sa.JSON(), nullable=True),
         sa.CheckConstraint(
             "(payment_id IS NULL) <> (credit_note_id IS NULL)",
             name=op.f("ck_ledger_records_one_document"),

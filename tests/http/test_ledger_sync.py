@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from billing.credit_notes.refunds import record_refund
 from billing.ledgers.choices import ledger_choices
 from billing.ledgers.mapping import BANK_ACCOUNT
+from billing.payments.store import apply_credit
 from models import (
     AccountingConnection,
     CreditNote,
@@ -301,3 +302,29 @@ def test_a_payment_deleted_on_both_sides_is_done_without_an_error(admin_client, 
     assert f"so it was deleted in {provider.label} too" in page and "could not" not in page
     assert _payments_there(provider, fake) == []
     assert _due_there(provider, fake, invoice) == Decimal("288.24")
+
+
+def test_credit_applied_here_after_the_payment_was_sent_follows_it(admin_client, ledger):
+    provider, fake = ledger
+    first, second = _exported(admin_client, provider, fake, 2)
+    _map_bank(provider, fake)
+    paid = make_payment(first.customer, 40000, {first.id: 28824})  # 111.76 left as credit
+    _sync(admin_client)
+    assert _due_there(provider, fake, first) == 0
+    assert _due_there(provider, fake, second) == Decimal("288.24")
+    apply_credit(first.customer, "USD", None, None)  # the 111.76 goes to the second invoice
+    db.session.commit()
+    page = _sync(admin_client)
+    assert f"Payment #{paid.id} of $400.00: $111.76 more applied here, sent to" in page
+    assert _due_there(provider, fake, second) == Decimal("176.48")
+    assert _due_there(provider, fake, first) == 0
+    money_there = sum(
+        Decimal(str(p["TotalAmt" if provider == Provider.QUICKBOOKS else "Amount"]))
+        for p in _payments_there(provider, fake)
+    )
+    # QuickBooks had the whole $400 (with $111.76 unapplied); Xero only what was applied.
+    assert money_there == Decimal("400.00")
+    before = _counts()
+    assert "nothing changed" in _sync(admin_client)
+    db.session.expire_all()
+    assert _counts() == before
