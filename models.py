@@ -262,6 +262,24 @@ class Settings(db.Model):
     tax_id: Mapped[str] = mapped_column(sa.String(64), default="")
     payment_terms_days: Mapped[int] = mapped_column(default=30)
     bank_details: Mapped[str] = mapped_column(sa.Text, default="")
+    # What EN 16931 e-invoices need of the seller (issue #17); "" when not used.
+    legal_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")  # BT-27
+    vat_id: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")  # BT-31
+    tax_registration: Mapped[str] = mapped_column(
+        sa.String(32), default="", server_default=""
+    )  # BT-32, e.g. a German Steuernummer
+    registration_number: Mapped[str] = mapped_column(
+        sa.String(64), default="", server_default=""
+    )  # BT-30, e.g. a trade register number
+    endpoint_id: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")  # BT-34
+    endpoint_scheme: Mapped[str] = mapped_column(sa.String(8), default="", server_default="")
+    iban: Mapped[str] = mapped_column(sa.String(34), default="", server_default="")  # BT-84
+    bic: Mapped[str] = mapped_column(sa.String(11), default="", server_default="")  # BT-86
+    payment_terms_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")  # BT-20
+    # BG-6, the seller's contact (XRechnung needs it): BT-41 name, BT-42 phone, BT-43 email.
+    contact_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
     invoice_prefix: Mapped[str] = mapped_column(sa.String(20), default="INV-")
     next_invoice_number: Mapped[int] = mapped_column(default=1)
     # Credit notes have their own sequence (CN-0001), never shared with invoices.
@@ -348,6 +366,15 @@ class Customer(db.Model):
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     # No overdue reminders are emailed to a customer that opted out (billing.reminders).
     reminders_opt_out: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # What EN 16931 e-invoices need of the buyer (issue #17); "" when not used.
+    country: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")  # BT-55
+    vat_id: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")  # BT-48
+    endpoint_id: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")  # BT-49
+    endpoint_scheme: Mapped[str] = mapped_column(sa.String(8), default="", server_default="")
+    # BT-10: the buyer's reference; for a German public body, its Leitweg-ID.
+    buyer_reference: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    # What its emails carry: "pdf", "pdf_xml" (the PDF and the XML) or "facturx".
+    einvoice_format: Mapped[str] = mapped_column(sa.String(16), default="pdf", server_default="pdf")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     contracts: Mapped[list[Contract]] = relationship(back_populates="customer")
@@ -390,6 +417,11 @@ class TaxRate(db.Model):
     percent: Mapped[Decimal] = mapped_column(ScaledDecimal(4))  # 8.875 % -> 88750
     is_default: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # EN 16931 (issue #17): the VAT category (BT-118: S, Z, E, AE, K, G, O) and, where the
+    # category needs one, the exemption reason (BT-120) and its VATEX code (BT-121).
+    vat_category: Mapped[str] = mapped_column(sa.String(2), default="S", server_default="S")
+    exemption_reason: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    exemption_code: Mapped[str] = mapped_column(sa.String(30), default="", server_default="")
 
 
 class Product(db.Model):

@@ -12,6 +12,7 @@ from babel import Locale
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
+from billing.einvoice.categories import vat_treatment
 from billing.errors import Conflict, ValidationFailed
 from billing.money import parse_amount
 from billing.numbers import Kind, parse_number
@@ -77,17 +78,28 @@ def _check_unique(
 
 
 def save_tax_rate(
-    tax: TaxRate | None, *, name: str, percent: str, is_default: bool, active: bool
+    tax: TaxRate | None,
+    *,
+    name: str,
+    percent: str,
+    is_default: bool,
+    active: bool,
+    vat_category: str = "S",
+    exemption_reason: str = "",
+    exemption_code: str = "",
 ) -> TaxRate:
     """Create (``tax`` is None) or change a tax rate. Making it the default clears the old
-    default in the same transaction.
+    default in the same transaction. The VAT category (BT-118) and exemption (BT-120/121)
+    follow :func:`billing.einvoice.categories.vat_treatment`.
 
-    :raise ValidationFailed: empty or taken name, bad percentage, inactive default.
+    :raise ValidationFailed: empty or taken name, bad percentage, inactive default, a VAT
+        category, exemption reason or code that does not fit the rate.
     """
     current_id = tax.id if tax else None
     name = _required(name, "name")
     _check_unique(TaxRate.name, name, current_id, "A tax rate with this name exists.", "name")
     value = parse_percent(percent)
+    treatment = vat_treatment(vat_category, value, exemption_reason, exemption_code)
     if is_default and not active:
         raise ValidationFailed("An inactive tax rate cannot be the default.", "is_default")
     if is_default:
@@ -100,6 +112,7 @@ def save_tax_rate(
         tax = TaxRate()
         db.session.add(tax)
     tax.name, tax.percent, tax.is_default, tax.active = name, value, is_default, active
+    tax.vat_category, tax.exemption_reason, tax.exemption_code = treatment
     db.session.flush()
     return tax
 

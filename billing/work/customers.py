@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import defer
 
+from billing.einvoice.buyer import BuyerDetails, check_buyer
 from billing.errors import ForbiddenChange, ValidationFailed
-from billing.settings import check_currency
+from billing.settings import check_currency, get_settings
 from billing.users import check_addresses, split_addresses
 from billing.work.totals import WorkTotals, sum_totals, totals_by_ticket
 from models import (
@@ -50,6 +51,25 @@ class CustomerData:
     notes: str
     invoice_grouping: str = "contract"
     reminders_opt_out: bool = False
+    # E-invoicing (billing.einvoice.buyer): BT-55, BT-48, BT-49 and its scheme, BT-10.
+    country: str = ""
+    vat_id: str = ""
+    endpoint_id: str = ""
+    endpoint_scheme: str = ""
+    buyer_reference: str = ""
+    einvoice_format: str = "pdf"
+
+    def buyer(self) -> BuyerDetails:
+        """The e-invoicing details, with the address they need."""
+        return BuyerDetails(
+            country=self.country,
+            vat_id=self.vat_id,
+            endpoint_id=self.endpoint_id,
+            endpoint_scheme=self.endpoint_scheme,
+            buyer_reference=self.buyer_reference,
+            einvoice_format=self.einvoice_format,
+            address=self.address,
+        )
 
 
 def parse_billing_emails(text: str, *, field: str = "billing_emails") -> list[str]:
@@ -123,7 +143,8 @@ def save_customer(customer: Customer | None, data: CustomerData) -> Customer:
 
     :raise ValidationFailed: the first rule ``data`` breaks, with its field: empty, long or
         taken name; no, too many or malformed billing emails; unknown currency; a new currency
-        for a customer that already has amounts in the old one.
+        for a customer that already has amounts in the old one; e-invoicing details that are
+        malformed or missing for the chosen format (:func:`billing.einvoice.buyer.check_buyer`).
     """
     name = check_name(data.name, customer.id if customer else None)
     emails = parse_billing_emails(data.billing_emails)
@@ -135,16 +156,23 @@ def save_customer(customer: Customer | None, data: CustomerData) -> Customer:
         reason = currency_lock_reason(customer)
         if reason:
             raise ForbiddenChange(reason, "currency")
+    if data.invoice_grouping not in GROUPINGS:
+        raise ValidationFailed("Choose how this customer's work is invoiced.", "invoice_grouping")
+    buyer = check_buyer(data.buyer(), get_settings())
     if customer is None:
         customer = Customer()
         db.session.add(customer)
     customer.name, customer.billing_emails = name, ",".join(emails)
     customer.address, customer.notes = (data.address or "").strip(), (data.notes or "").strip()
     customer.tax_exempt, customer.currency, customer.active = data.tax_exempt, currency, data.active
-    if data.invoice_grouping not in GROUPINGS:
-        raise ValidationFailed("Choose how this customer's work is invoiced.", "invoice_grouping")
     customer.invoice_grouping = data.invoice_grouping
     customer.reminders_opt_out = data.reminders_opt_out
+    customer.country, customer.vat_id = buyer.country, buyer.vat_id
+    customer.endpoint_id, customer.endpoint_scheme = buyer.endpoint_id, buyer.endpoint_scheme
+    customer.buyer_reference, customer.einvoice_format = (
+        buyer.buyer_reference,
+        buyer.einvoice_format,
+    )
     db.session.flush()
     return customer
 

@@ -17,6 +17,7 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
+    TelField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -28,7 +29,14 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from billing.catalog import parse_percent
+from billing.einvoice import identifiers
+from billing.einvoice.seller import (
+    check_contact_email,
+    check_contact_phone,
+    check_endpoint,
+    check_length,
+    check_vat_id,
+)
 from billing.errors import ValidationFailed
 from billing.ids import MAX_ID
 from billing.settings import (
@@ -41,7 +49,7 @@ from billing.settings import (
     read_logo,
 )
 from billing.users import check_password_strength, normalize_email
-from blueprints.forms import IdSelectField, WholeNumberField, rule, strip
+from blueprints.forms import IdSelectField, WholeNumberField, rule, show_error, strip
 from models import Role
 
 ROLE_CHOICES = [
@@ -103,6 +111,49 @@ class SettingsForm(FlaskForm):
         "Email body", [Length(max=10000), rule(check_template, field="email_body")]
     )
     invoice_footer = TextAreaField("Invoice footer", [Length(max=2000)])
+    # E-invoicing (EN 16931): all optional, identifiers stored compact (billing.einvoice.seller).
+    legal_name = StringField(
+        "Legal name (BT-27)", [rule(check_length, field="legal_name")], filters=[strip]
+    )
+    vat_id = StringField("VAT number (BT-31)", [rule(check_vat_id)], filters=[strip])
+    tax_registration = StringField(
+        "Tax registration (BT-32)", [rule(check_length, field="tax_registration")], filters=[strip]
+    )
+    registration_number = StringField(
+        "Registration number (BT-30)",
+        [rule(check_length, field="registration_number")],
+        filters=[strip],
+    )
+    endpoint_id = StringField("Electronic address (BT-34)", filters=[strip])  # see validate()
+    endpoint_scheme = SelectField(
+        "Scheme of the electronic address",
+        choices=[SelectChoice("", "None")]
+        + [SelectChoice(code, f"{code} – {label}") for code, label in identifiers.ENDPOINT_SCHEMES],
+        default="",
+    )
+    iban = StringField("IBAN (BT-84)", [rule(identifiers.iban, field="iban")], filters=[strip])
+    bic = StringField("BIC (BT-86)", [rule(identifiers.bic, field="bic")], filters=[strip])
+    payment_terms_text = TextAreaField(
+        "Payment terms text (BT-20)", [rule(check_length, field="payment_terms_text")]
+    )
+    contact_name = StringField(
+        "Contact name (BT-41)", [rule(check_length, field="contact_name")], filters=[strip]
+    )
+    contact_phone = TelField("Contact phone (BT-42)", [rule(check_contact_phone)], filters=[strip])
+    contact_email = EmailField(
+        "Contact email (BT-43)", [rule(check_contact_email)], filters=[strip]
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Check every field, then the electronic address with its scheme (both or neither)."""
+        valid = super().validate(extra_validators)
+        if not (self.endpoint_id.errors or self.endpoint_scheme.errors):
+            try:
+                check_endpoint(self.endpoint_id.data, self.endpoint_scheme.data)
+            except ValidationFailed as error:
+                show_error(self, error)
+                return False
+        return valid
 
     def validate_logo(self, field: FileField) -> None:
         """Judge an uploaded logo along with the other fields (the view stores it)."""
@@ -120,13 +171,6 @@ class SettingsForm(FlaskForm):
             SelectChoice(code, f"{code} – {name}")
             for code, name in currency_choices(kept_currency).items()
         ]
-
-
-class TaxRateForm(FlaskForm):
-    name = StringField("Name", [DataRequired(), Length(max=80)], filters=[strip])
-    percent = StringField("Percentage", [DataRequired(), rule(parse_percent)], filters=[strip])
-    is_default = BooleanField("Default tax rate (applies where no other rate is chosen)")
-    active = BooleanField("Active", default=True)
 
 
 class RateForm(FlaskForm):

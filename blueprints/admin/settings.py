@@ -1,10 +1,11 @@
-"""Admin > Settings: the company, invoicing and email settings, and the logo."""
+"""Admin > Settings: the company, invoicing, e-invoicing and email settings, and the logo."""
 
 from dataclasses import fields
 
 from flask import flash, redirect, render_template, request, url_for
 
 from billing.credit_notes.sequence import update_credit_note_sequence
+from billing.einvoice.seller import SellerDetails, update_seller
 from billing.locales import currency_for_country
 from billing.settings import (
     PLACEHOLDERS,
@@ -23,6 +24,7 @@ from models import Settings
 
 EDITABLE = [f.name for f in fields(SettingsChange)]
 CREDIT_NOTE_SEQUENCE = ("credit_note_prefix", "next_credit_note_number")
+SELLER = [f.name for f in fields(SellerDetails)]
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -31,7 +33,9 @@ def settings():
     if request.method == "GET":
         current = get_settings()
         form = SettingsForm(
-            data={name: getattr(current, name) for name in (*EDITABLE, *CREDIT_NOTE_SEQUENCE)},
+            data={
+                name: getattr(current, name) for name in (*EDITABLE, *CREDIT_NOTE_SEQUENCE, *SELLER)
+            },
             kept_currency=current.currency_override,
         )
         return _page(form, current)
@@ -42,6 +46,7 @@ def settings():
             update_credit_note_sequence(
                 saved, form.credit_note_prefix.data, form.next_credit_note_number.data
             )
+            update_seller(saved, SellerDetails(**{n: form[n].data or "" for n in SELLER}))
             if form.logo.data:
                 set_logo(saved, read_upload(form.logo.data))
             elif form.remove_logo.data:

@@ -6,10 +6,11 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from billing.catalog import delete_tax_rate, save_tax_rate, tax_rate_uses
+from billing.einvoice.categories import category_label
 from billing.errors import Conflict
 from billing.numbers import number_text
 from blueprints.admin import bp
-from blueprints.admin.forms import TaxRateForm
+from blueprints.admin.tax_forms import TaxRateForm
 from blueprints.forms import ActionForm
 from blueprints.saving import saving
 from models import TaxRate, db
@@ -19,7 +20,8 @@ from models import TaxRate, db
 def taxes():
     """All tax rates: the default first, then active ones, by name."""
     query = select(TaxRate).order_by(TaxRate.is_default.desc(), TaxRate.active.desc(), TaxRate.name)
-    return render_template("admin/taxes.html", taxes=db.session.scalars(query).all())
+    taxes = db.session.scalars(query).all()
+    return render_template("admin/taxes.html", taxes=taxes, category_label=category_label)
 
 
 @bp.route("/taxes/new", methods=["GET", "POST"])
@@ -30,7 +32,7 @@ def tax_new():
 
 @bp.route("/taxes/<int:tax_id>", methods=["GET", "POST"])
 def tax_edit(tax_id: int):
-    """Change a tax rate (name, percentage, default, active).
+    """Change a tax rate (name, percentage, VAT category and exemption, default, active).
 
     :raise 404: no such tax rate.
     """
@@ -42,6 +44,11 @@ def _filled(tax: TaxRate) -> TaxRateForm:
     """The form showing ``tax`` as stored (ignoring any posted data)."""
     data = {"name": tax.name, "percent": number_text(tax.percent)}
     data |= {"is_default": tax.is_default, "active": tax.active}
+    data |= {
+        "vat_category": tax.vat_category,
+        "exemption_reason": tax.exemption_reason,
+        "exemption_code": tax.exemption_code,
+    }
     return TaxRateForm(formdata=None, data=data)
 
 
@@ -56,6 +63,9 @@ def _edit(tax: TaxRate | None, form: TaxRateForm):
                 percent=form.percent.data,
                 is_default=form.is_default.data,
                 active=form.active.data,
+                vat_category=form.vat_category.data,
+                exemption_reason=form.exemption_reason.data,
+                exemption_code=form.exemption_code.data,
             )
         if outcome.ok:
             flash(f"Tax rate {saved.name} saved.", "success")

@@ -7,9 +7,17 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from billing.einvoice.buyer import FORMATS, BuyerDetails, buyer_problems, country_names
+from billing.einvoice.identifiers import ENDPOINT_SCHEMES
 from billing.errors import ValidationFailed
 from billing.payments.customer import customer_money
-from billing.settings import check_currency, currency_choices, default_currency
+from billing.settings import (
+    check_currency,
+    company_locale,
+    currency_choices,
+    default_currency,
+    get_settings,
+)
 from billing.work.customers import (
     GROUPINGS,
     MAX_NAME,
@@ -36,9 +44,12 @@ from extensions import htmx
 from models import Customer, db
 
 PAGE_SIZE = 50
+EINVOICE_FIELDS = (
+    "country", "vat_id", "endpoint_id", "endpoint_scheme", "buyer_reference", "einvoice_format",
+)  # fmt: skip
 FIELDS = (
     "name", "billing_emails", "address", "tax_exempt", "currency", "active", "notes",
-    "invoice_grouping", "reminders_opt_out",
+    "invoice_grouping", "reminders_opt_out", *EINVOICE_FIELDS,
 )  # fmt: skip
 
 
@@ -73,6 +84,25 @@ class CustomerForm(FlaskForm):
     )
     active = BooleanField("Active", default=True)
     notes = TextAreaField("Notes", [Length(max=5000)])
+    # E-invoicing: checked together by billing.einvoice.buyer (see validate), as the format
+    # decides which of them are needed. Unknown choices are refused there, not by WTForms.
+    country = SelectField("Country (BT-55)", validate_choice=False)
+    vat_id = StringField("VAT number (BT-48)", filters=[strip])
+    endpoint_id = StringField("Electronic address (BT-49)", filters=[strip])
+    endpoint_scheme = SelectField(
+        "Electronic address scheme",
+        choices=[SelectChoice("", "None")]
+        + [SelectChoice(code, f"{code} – {label}") for code, label in ENDPOINT_SCHEMES],
+        default="",
+        validate_choice=False,
+    )
+    buyer_reference = StringField("Buyer reference (BT-10)", filters=[strip])
+    einvoice_format = SelectField(
+        "Invoices by email as",
+        choices=[SelectChoice(value, label) for value, label in FORMATS.items()],
+        default="pdf",
+        validate_choice=False,
+    )
 
     def __init__(self, *args, customer: Customer | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,6 +111,25 @@ class CustomerForm(FlaskForm):
         self.currency.choices = [
             SelectChoice(code, f"{code} – {name}") for code, name in currency_choices(kept).items()
         ]
+        names = country_names(str(company_locale(current_settings())))
+        self.country.choices = [SelectChoice("", "—")] + [
+            SelectChoice(code, name) for code, name in names.items()
+        ]
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own checks, then every e-invoicing rule the details break, each beside
+        its field (a field that already shows an error keeps only that one)."""
+        valid = super().validate(extra_validators)
+        named = (*EINVOICE_FIELDS, "address")
+        details = BuyerDetails(**{name: self[name].data or "" for name in named})
+        _, problems = buyer_problems(details, get_settings())
+        for problem in problems:
+            field = self._fields.get(problem.field)
+            if field is None:
+                self.form_errors = [*self.form_errors, str(problem)]
+            elif not field.errors:
+                field.errors = [str(problem)]
+        return valid and not problems
 
     def validate_currency(self, field: SelectField) -> None:
         """A current currency, or the one the customer has already (even if no longer current)."""
@@ -168,7 +217,8 @@ def customer_page(customer: Customer, status: int = 200, **extra):
 def customer_new():
     """Add a customer, billed in the default currency unless another is chosen (admins)."""
     if request.method == "GET":
-        data = {"currency": default_currency(current_settings()), "active": True}
+        settings = current_settings()
+        data = {"currency": default_currency(settings), "active": True, "country": settings.country}
         return _edit(None, CustomerForm(data=data))
     return _edit(None, CustomerForm(customer=None))
 
