@@ -193,7 +193,26 @@ def _format_needs(
         and "endpoint_id" not in refused
     ):
         needs.append(ValidationFailed(_missing_endpoint(target), "endpoint_id"))
+    lacking = _xrechnung_lacks(settings) if target == "xrechnung" else ""
+    if lacking and not any(n.field == "einvoice_format" for n in needs):
+        needs.append(ValidationFailed(lacking, "einvoice_format"))
     return needs
+
+
+def _xrechnung_lacks(settings) -> str:
+    """What XRechnung needs of the seller that Admin > Settings lacks ("" when nothing)."""
+    contact = (settings.contact_name, settings.contact_phone, settings.contact_email)
+    if not all(value.strip() for value in contact):
+        return (
+            "Seller contact (BG-6): XRechnung needs your contact's name, phone and email "
+            "(BR-DE-2, BR-DE-5 to 7): fill them in Admin > Settings first."
+        )
+    if not settings.iban:
+        return (
+            "Payment account identifier (BT-84): XRechnung needs payment instructions "
+            "(BR-DE-1): fill in your IBAN in Admin > Settings first."
+        )
+    return ""
 
 
 def _missing_endpoint(target: str) -> str:

@@ -22,9 +22,12 @@ def by_name(name: str) -> Customer:
     return db.session.scalar(select(Customer).where(Customer.name == name))
 
 
-def seller(vat_id: str = "DE136695976", tax_registration: str = "") -> None:
+def seller(vat_id: str = "DE136695976", tax_registration: str = "", contact: bool = True) -> None:
     settings = get_settings()
     settings.vat_id, settings.tax_registration = vat_id, tax_registration
+    if contact:  # what XRechnung needs of the seller besides (BG-6, BT-84)
+        settings.contact_name, settings.contact_phone = "Eva Beispiel", "+49 30 1234567"
+        settings.contact_email, settings.iban = "rechnung@msp.example", "DE89370400440532013000"
     db.session.commit()
 
 
@@ -89,6 +92,19 @@ def test_a_german_public_body_with_a_leitweg_id_gets_xrechnung(admin_client):
     saved = by_name("Stadt Musterhausen")
     assert (saved.buyer_reference, saved.endpoint_scheme) == (LEITWEG, "0204")
     assert xml_format(saved) == "xrechnung"
+
+
+def test_xrechnung_is_refused_while_the_seller_lacks_a_contact_or_an_iban(admin_client):
+    seller(contact=False)
+    response = admin_client.post("/customers/new", data=public_body())
+    refused(response, "einvoice_format", "Seller contact (BG-6)", "Admin > Settings")
+    settings = get_settings()
+    settings.contact_name, settings.contact_phone = "Eva Beispiel", "+49 30 1234567"
+    settings.contact_email = "rechnung@msp.example"
+    db.session.commit()
+    response = admin_client.post("/customers/new", data=public_body())
+    refused(response, "einvoice_format", "Payment account identifier (BT-84)", "IBAN")
+    assert customers() == 0
 
 
 def test_which_xml_each_format_gets():
