@@ -209,14 +209,15 @@ class Ledger(ABC):
         """Create or update the invoices; ``{invoice id: Pushed or LedgerError}``; fills
         :attr:`keys`."""
 
+    @abstractmethod
     def push_credit_notes(
         self, notes: list[CreditNote], refs: MoneyRefs, mapper
     ) -> dict[int, Sent | LedgerError]:
         """Create each credit note there and apply what it took off its invoice's balance
         (``total - released``) to the invoice; ``{credit note id: Sent or LedgerError}``.
         Fills :attr:`money_keys` (``"credit_note:<id>"`` -> idempotency key)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def push_payments(
         self, payments: list[Payment], refs: MoneyRefs
     ) -> dict[int, Sent | LedgerError]:
@@ -224,20 +225,19 @@ class Ledger(ABC):
         its positive applications, what a credit note released since staying paid there;
         direction out: a refund of its credit note); ``{payment id: Sent or LedgerError}``.
         Fills :attr:`money_keys` (``"payment:<id>"`` -> idempotency key)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def update_payments(self, items: list, refs: MoneyRefs) -> dict[int, Sent | LedgerError]:
         """Send what each ``(record, payment)``'s payment applies now beyond what was sent
         (credit applied here later); ``{record id: Sent (all its refs) or LedgerError}``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def withdraw_payments(self, records: list) -> dict[int, LedgerError | None]:
         """Delete there the copies (each record's refs) of payments and refunds deleted here;
         ``{record id: None (gone there now, or already) or LedgerError}``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def changes_since(self, cursor: str) -> LedgerChanges:
         """What changed there since ``cursor`` (the ledger's time, ISO 8601): changed
         invoices, payments and applied credits; and the cursor for next time. The requests
         grow with what changed, not with the number of invoices."""
-        raise NotImplementedError

@@ -8,12 +8,11 @@ from billing.audit import record_event
 from billing.ledgers.export_text import failure_text
 from billing.ledgers.ledger import Ledger
 from billing.ledgers.payment_updates import sent_applied
-from billing.ledgers.sync_refs import exported_invoices, money_refs
+from billing.ledgers.sync_refs import exported_invoices, money_refs, sent_from_here
 from billing.ledgers.sync_withdraw import MOST_PER_SYNC, document_name
 from billing.money import format_money
 from clock import utcnow
 from models import (
-    ExportState,
     Invoice,
     LedgerRecord,
     LedgerRef,
@@ -39,10 +38,7 @@ def pending_reapplied(ledger: Ledger) -> list[tuple[LedgerRecord, Payment]]:
         sa.select(LedgerRecord, Payment)
         .join(Payment, LedgerRecord.payment_id == Payment.id)
         .where(
-            LedgerRecord.provider == ledger.provider,
-            LedgerRecord.state == ExportState.EXPORTED,
-            LedgerRecord.origin != "ledger",
-            LedgerRecord.withdrawn_at.is_(None),
+            sent_from_here(ledger),
             Payment.deleted_at.is_(None),
             Payment.direction == PaymentDirection.IN,
             newer,

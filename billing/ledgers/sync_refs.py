@@ -46,3 +46,13 @@ def money_refs(ledger: Ledger, mapping: dict[str, str], invoice_ids: set[int]) -
         if key.startswith("customer:")
     }
     return MoneyRefs(customers, invoices, dict(notes), mapping.get(BANK_ACCOUNT, ""))
+
+
+def sent_from_here(ledger: Ledger) -> sa.ColumnElement[bool]:
+    """Records of copies in ``ledger`` that a sync sent (or matched) and has not withdrawn."""
+    return sa.and_(
+        LedgerRecord.provider == ledger.provider,
+        LedgerRecord.state == ExportState.EXPORTED,
+        LedgerRecord.origin != "ledger",
+        LedgerRecord.withdrawn_at.is_(None),
+    )

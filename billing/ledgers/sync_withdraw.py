@@ -7,11 +7,11 @@ from sqlalchemy.orm import selectinload
 from billing.audit import record_event
 from billing.ledgers.export_text import failure_text
 from billing.ledgers.ledger import Ledger
+from billing.ledgers.sync_refs import sent_from_here
 from billing.money import format_money
 from clock import utcnow
 from models import (
     CreditNote,
-    ExportState,
     Invoice,
     InvoiceEvent,
     LedgerRecord,
@@ -39,10 +39,7 @@ def pending_withdrawals(ledger: Ledger) -> list[LedgerRecord]:
             sa.select(LedgerRecord)
             .join(Payment, LedgerRecord.payment_id == Payment.id)
             .where(
-                LedgerRecord.provider == ledger.provider,
-                LedgerRecord.state == ExportState.EXPORTED,
-                LedgerRecord.origin != "ledger",
-                LedgerRecord.withdrawn_at.is_(None),
+                sent_from_here(ledger),
                 Payment.deleted_at.is_not(None),
             )
             .options(selectinload(LedgerRecord.refs), selectinload(LedgerRecord.payment))
