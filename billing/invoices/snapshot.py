@@ -10,6 +10,22 @@ from models import SETTLED_STATUSES, Customer, Invoice, InvoiceStatus, Settings
 
 # Exported alone is not sent: the ledger copy may still be a draft there.
 SENT_STATUSES = (InvoiceStatus.SENT, *SETTLED_STATUSES)
+# The seller's e-invoicing details (issue #17), frozen with the rest; an invoice made before
+# them lacks the keys, and its e-invoice reads the settings instead.
+EINVOICE_ISSUER_FIELDS = (
+    "legal_name",
+    "vat_id",
+    "tax_registration",
+    "registration_number",
+    "endpoint_id",
+    "endpoint_scheme",
+    "iban",
+    "bic",
+    "payment_terms_text",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+)
 
 
 def issuer_snapshot(settings: Settings) -> dict[str, Any]:
@@ -22,6 +38,7 @@ def issuer_snapshot(settings: Settings) -> dict[str, Any]:
         "bank_details": settings.bank_details,
         "invoice_footer": settings.invoice_footer,
         "payment_terms_days": settings.payment_terms_days,
+        **{name: getattr(settings, name) for name in EINVOICE_ISSUER_FIELDS},
     }
 
 
