@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from billing.contracts.periods import Period
 from billing.invoices.lines import ChargeLine, TaxInfo, format_minutes
@@ -127,12 +128,24 @@ def rate_name(entry: TimeEntry, contract: Contract) -> str:
     return next((r.rate.name for r in contract.rates if r.is_primary), "Labour")
 
 
-def prorated(numerator: int, denominator: int, period: Period, contract: Contract) -> int:
-    """``numerator / denominator`` for the part of ``period`` the contract is active, by days."""
+def prorated_terms(
+    quantity: Decimal, price: int, period: Period, contract: Contract
+) -> tuple[Decimal, int]:
+    """The quantity and unit price of a recurring charge for the part of ``period`` the
+    contract is active, so that quantity x price is what the line costs (an e-invoice's line
+    net, PEPPOL-EN16931-R120): the whole period as it is; part of it as that share of the
+    quantity when it is exact in thousandths (0.5 x 1,500.00), else as the price for the days
+    (1 x 822.58 for 17 of 31 days of 1,500.00); nothing for a period the contract is not in.
+    """
     active = period.clip(contract.start_date, contract.end_date)
     if active is None:
-        return 0
-    return div_half_up(numerator * active.days, denominator * period.days)
+        return Decimal(0), price
+    if active == period:
+        return quantity, price
+    share = Fraction(quantity) * active.days / period.days
+    if (share * 1000).denominator == 1:
+        return Decimal(share.numerator) / share.denominator, price
+    return quantity, div_half_up(price * active.days, period.days)
 
 
 def _period_note(period: Period, contract: Contract) -> str:
@@ -148,15 +161,16 @@ def service_lines(work: ContractWork) -> list[ChargeLine]:
     lines = []
     for period in work.periods:
         for service in contract.services:
-            milli = int(service.quantity.scaleb(3))
-            amount = prorated(milli * service.unit_price_minor, 1000, period, contract)
+            quantity, price = prorated_terms(
+                service.quantity, service.unit_price_minor, period, contract
+            )
             lines.append(
                 ChargeLine(
                     LineKind.SERVICE,
                     f"{service.description} ({_period_note(period, contract)})",
-                    service.quantity,
-                    service.unit_price_minor,
-                    amount,
+                    quantity,
+                    price,
+                    line_amount_minor(quantity, price),
                     tax=tax,
                     contract_id=contract.id,
                     product_id=service.product_id,
@@ -192,7 +206,8 @@ def time_lines(work: ContractWork) -> list[ChargeLine]:
     """Billable time at each entry's rate, grouped by the batch's detail level.
 
     Minutes are rounded up per entry to the contract's increment; each line's amount is
-    rounded half-up once, from the exact sum of its entries' minutes x price.
+    its hours (the sum of its entries' minutes, in thousandths of an hour) x the price, rounded
+    half-up once, so that the line reads as it adds up.
     """
     contract, tax = work.contract, contract_tax(work.contract)
     groups: dict[tuple, list[TimeEntry]] = {}
@@ -222,7 +237,7 @@ def time_lines(work: ContractWork) -> list[ChargeLine]:
                 text,
                 hours(minutes),
                 price,
-                div_half_up(minutes * price, 60),
+                line_amount_minor(hours(minutes), price),
                 tax=tax,
                 contract_id=contract.id,
                 ticket_id=ticket_id,
@@ -257,12 +272,13 @@ def included_ticket_lines(work: ContractWork, note: str = "included") -> list[Ch
 def recurring_line(work: ContractWork, period: Period, text: str, milli_qty: int, price: int):
     """One period's recurring charge: quantity (thousandths) x price, prorated by days."""
     contract = work.contract
+    quantity, price = prorated_terms(Decimal(milli_qty).scaleb(-3), price, period, contract)
     return ChargeLine(
         LineKind.SERVICE,
         f"{text} ({_period_note(period, contract)})",
-        Decimal(milli_qty).scaleb(-3),
+        quantity,
         price,
-        prorated(milli_qty * price, 1000, period, contract),
+        line_amount_minor(quantity, price),
         tax=contract_tax(contract),
         contract_id=contract.id,
     )

@@ -27,7 +27,7 @@ from billing.batches.charges import (
 )
 from billing.contracts.periods import Period
 from billing.invoices.lines import ChargeLine, format_minutes
-from billing.money import div_half_up, from_minor
+from billing.money import div_half_up, from_minor, line_amount_minor
 from billing.work.durations import hours
 from models import BlockEntryKind, ContractType, DetailLevel, LineKind, TimeEntry
 
@@ -74,13 +74,16 @@ def per_unit(work: ContractWork) -> ContractBill:
         if active is None:
             continue
         unit_days = sum(count * days for count, days in count_segments(contract, active))
+        # Unit-days as units of the period, in thousandths: quantity x price is the amount.
+        quantity = (Decimal(unit_days) / period.days).quantize(Decimal("0.001"), ROUND_HALF_UP)
+        price = contract.unit_price_minor or 0
         lines.append(
             ChargeLine(
                 LineKind.SERVICE,
                 f"{contract.name}: {label}s ({_count_note(contract, active, period)})",
-                (Decimal(unit_days) / period.days).quantize(Decimal("0.001"), ROUND_HALF_UP),
-                contract.unit_price_minor or 0,
-                div_half_up(unit_days * (contract.unit_price_minor or 0), period.days),
+                quantity,
+                price,
+                line_amount_minor(quantity, price),
                 tax=contract_tax(contract),
                 contract_id=contract.id,
             )
@@ -213,14 +216,16 @@ def _overage_line(work, excess: int, money: bool, hourly_price: int, period) -> 
     contract = work.contract
     rate = contract.overage_rate_minor or hourly_price
     minutes = div_half_up(excess * 60, hourly_price) if money and hourly_price else excess
-    amount = div_half_up(minutes * rate, 60) if (rate or not money) else excess
+    quantity, price = hours(minutes), rate
+    if money and not rate:  # no price to convert the money back to hours: the money itself
+        quantity, price = Decimal(1), excess
     return ChargeLine(
         LineKind.SERVICE,
         f"{contract.name}: overage beyond the block, {format_minutes(minutes)} h "
         f"({period.label()})",
-        hours(minutes),
-        rate,
-        amount,
+        quantity,
+        price,
+        line_amount_minor(quantity, price),
         tax=contract_tax(contract),
         contract_id=contract.id,
     )

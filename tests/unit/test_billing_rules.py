@@ -132,6 +132,30 @@ def test_retainer_starting_mid_period_is_prorated_by_days():
     assert "prorated 10/30 days" in bill(ended).lines[0].description
 
 
+def _terms(line):
+    return (line.quantity, line.unit_price_minor, line.amount_minor)
+
+
+def test_a_prorated_line_reads_as_it_adds_up():
+    """Quantity x price = amount (PEPPOL-EN16931-R120): a share of the quantity when it is
+    exact in thousandths, else the price for the days; never 1 x 1,500.00 = 750.00."""
+    half = make_contract(
+        ContractType.RETAINER, quantity=Decimal(1), unit_price_minor=150000,
+        start_date=date(2026, 11, 16),
+    )  # fmt: skip
+    assert _terms(bill(half).lines[0]) == (Decimal("0.5"), 150000, 75000)
+    third = make_contract(
+        ContractType.RETAINER, quantity=Decimal(1), unit_price_minor=150000,
+        start_date=date(2026, 11, 21),
+    )  # fmt: skip  # 10 of 30 days: 1/3 is not exact in thousandths
+    assert _terms(bill(third).lines[0]) == (Decimal(1), 50000, 50000)
+    users = make_contract(
+        ContractType.RETAINER, quantity=Decimal(5), unit_price_minor=3000,
+        start_date=date(2026, 11, 14),
+    )  # fmt: skip  # 17 of 30 days of 5 x 30.00: 17.00 a user
+    assert _terms(bill(users).lines[0]) == (Decimal(5), 1700, 8500)
+
+
 def test_recurring_service_lines_bill_each_period():
     contract = make_contract(ContractType.RETAINER, quantity=Decimal(1), unit_price_minor=0)
     contract.services = [
@@ -169,8 +193,9 @@ def test_hourly_without_use_bills_nothing():
 )
 def test_detail_level_groups_time_lines_without_changing_the_total(detail, count):
     contract = make_contract(ContractType.HOURLY)
-    t1 = ticket(contract, (date(2026, 11, 2), 20), (date(2026, 11, 3), 20))
-    t2 = ticket(contract, (date(2026, 11, 4), 20))
+    # Whole thousandths of an hour (15 and 30 minutes), so grouping cannot round differently.
+    t1 = ticket(contract, (date(2026, 11, 2), 15), (date(2026, 11, 3), 30))
+    t2 = ticket(contract, (date(2026, 11, 4), 15))
     result = bill(contract, tickets=[t1, t2], detail=detail)
     time = [line for line in result.lines if line.kind == LineKind.TIME]
     assert len(time) == count
@@ -181,11 +206,21 @@ def test_zero_decimal_currency():
     yen = Rate(id=3, name="Standard", hourly_price_minor=15000, currency="JPY")  # ¥15,000/h
     contract = make_contract(ContractType.HOURLY, currency="JPY")
     contract.rates = [ContractRate(rate_id=3, rate=yen, is_primary=True)]
-    t = ticket(contract, (date(2026, 11, 2), 7, yen))  # 7/60 x 15,000 = 1,750
-    t2 = ticket(contract, (date(2026, 11, 2), 1, yen))  # 1/60 x 15,000 = 250
-    t3 = ticket(contract, (date(2026, 11, 2), 2, yen))  # 2/60 x 15,000 = 500
+    # A line costs its hours (3 decimals) x the price, rounded to whole yen:
+    t = ticket(contract, (date(2026, 11, 2), 7, yen))  # 0.117 h x 15,000 = 1,755
+    t2 = ticket(contract, (date(2026, 11, 2), 1, yen))  # 0.017 h x 15,000 = 255
+    t3 = ticket(contract, (date(2026, 11, 2), 2, yen))  # 0.033 h x 15,000 = 495
     result = bill(contract, tickets=[t, t2, t3], detail=DetailLevel.TIME_ENTRY)
-    assert sorted(amounts(result)) == [250, 500, 1750]
+    assert sorted(amounts(result)) == [255, 495, 1755]
+
+
+def test_a_time_line_costs_its_hours_times_its_price():
+    """PEPPOL-EN16931-R120 and every rendering of the invoice: quantity x price = amount."""
+    contract = make_contract(ContractType.HOURLY)  # 120.00/h
+    t = ticket(contract, (date(2026, 11, 2), 20), (date(2026, 11, 3), 40))
+    result = bill(contract, tickets=[t], detail=DetailLevel.TIME_ENTRY)
+    lines = [(line.quantity, line.unit_price_minor, line.amount_minor) for line in result.lines]
+    assert lines == [(Decimal("0.333"), 12000, 3996), (Decimal("0.667"), 12000, 8004)]
 
 
 # --- taxes --------------------------------------------------------------------------------
@@ -228,11 +263,11 @@ def test_tax_exempt_customer_pays_no_tax():
 
 def test_tax_per_rate_not_per_line():
     contract = make_contract(ContractType.HOURLY, taxable=True, tax_rate=SALES, tax_rate_id=1)
-    # three 1-minute entries at 120.00/h = 2.00 each; 8.25 % of 2.00 = 0.165 per line, but
-    # of 6.00 once = 0.495 -> 0.50 (per line it would be 3 x 0.17 = 0.51)
-    t = ticket(contract, *[(date(2026, 11, d), 1) for d in (2, 3, 4)])
+    # three 3-minute entries (0.05 h) at 120.00/h = 6.00 each; 8.25 % of 6.00 = 0.495 per
+    # line, but of 18.00 once = 1.485 -> 1.49 (per line it would be 3 x 0.50 = 1.50)
+    t = ticket(contract, *[(date(2026, 11, d), 3) for d in (2, 3, 4)])
     summary = totals(bill(contract, tickets=[t], detail=DetailLevel.TIME_ENTRY).lines)
-    assert summary.subtotal_minor == 600 and summary.tax_minor == 50
+    assert summary.subtotal_minor == 1800 and summary.tax_minor == 149
 
 
 # --- per device / per user -------------------------------------------------------------------
@@ -311,7 +346,7 @@ def test_block_hours_rollover_carries_unused_hours_into_the_next_period():
     t = ticket(contract, (date(2026, 11, 2), 240), (date(2026, 12, 2), 1000))
     result = bill(contract, periods=[NOV, DEC], tickets=[t])
     # Nov: 10 h bought, 4 h used -> 6 h roll over. Dec: 6 + 10 = 16 h, 16:40 used -> 0:40 over
-    assert amounts(result, LineKind.SERVICE) == [100000, 100000, 10000]  # 40 min x 150.00
+    assert amounts(result, LineKind.SERVICE) == [100000, 100000, 10005]  # 0.667 h x 150.00
     assert result.block_balance_after == 0
 
 
@@ -320,7 +355,7 @@ def test_block_hours_without_rollover_lapse_each_period():
     t = ticket(contract, (date(2026, 11, 2), 240), (date(2026, 12, 2), 700))
     result = bill(contract, periods=[NOV, DEC], tickets=[t])
     # Nov: 6 h lapse. Dec: 10 h bought, 11:40 used -> 1:40 over = 250.00
-    assert amounts(result, LineKind.SERVICE) == [100000, 100000, 25000]
+    assert amounts(result, LineKind.SERVICE) == [100000, 100000, 25005]  # 1.667 h x 150.00
     assert [(m.kind, m.minutes) for m in result.block_moves if m.kind == "lapse"] == [
         ("lapse", -360)
     ]
@@ -351,9 +386,9 @@ def test_block_money_deducts_use_at_its_rate_and_bills_overage():
     assert amounts(result, LineKind.SERVICE) == [500000]
     assert result.block_balance_after == 260000
     # next month nothing bought (already), 25 h x 120.00 = 3,000.00: 400.00 beyond the balance,
-    # i.e. 200 min at 120.00/h, billed at 175.00/h = 583.33
+    # i.e. 200 min at 120.00/h, billed at 175.00/h: 3.333 h x 175.00 = 583.28
     t2 = ticket(contract, (date(2026, 12, 2), 1500))
     state = BlockState(balance=260000, purchased_in={DEC.start})
     result = bill(contract, periods=[DEC], tickets=[t2], block=state)
-    assert amounts(result, LineKind.SERVICE) == [58333]
+    assert amounts(result, LineKind.SERVICE) == [58328]
     assert result.block_balance_after == 0
