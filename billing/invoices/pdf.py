@@ -25,6 +25,7 @@ from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from billing.catalog import percent_text, tax_label
+from billing.einvoice.girocode import epc_payload, formatted_iban, girocode_data_uri
 from billing.errors import BillingError
 from billing.invoices.parts import contract_parts
 from billing.invoices.pdf_footer import stamp_footer
@@ -32,7 +33,7 @@ from billing.invoices.snapshot import tax_summary
 from billing.money import format_money
 from billing.settings import company_locale, get_settings
 from billing.wording import counted
-from models import Invoice, InvoiceStatus, Settings
+from models import SETTLED_STATUSES, Invoice, InvoiceStatus, Settings
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,18 @@ class PdfFailed(BillingError):
     """xhtml2pdf reported errors: the PDF would be incomplete, so none is given."""
 
     status_code = 500
+
+
+class HowToPay(NamedTuple):
+    """The invoice's bank transfer details, as printed: every figure already formatted."""
+
+    holder: str
+    iban: str  # in groups of four
+    bic: str
+    reference: str  # the invoice number
+    amount_due: str  # empty when nothing is due
+    qr: str | None  # the EPC QR code (a data: URI) when a banking app can pay it
+    caption: str
 
 
 class PdfLine(NamedTuple):
@@ -131,7 +144,33 @@ def pdf_context(invoice: Invoice, settings: Settings) -> dict[str, Any]:
         "tax_label": tax_label,
         "terms": payment_terms(invoice.issue_date, invoice.due_date, locale),
         "settlement": settlement_text(invoice, money),
+        "how_to_pay": how_to_pay(invoice, money),
     }
+
+
+def how_to_pay(invoice: Invoice, money: Callable[[int], str]) -> HowToPay | None:
+    """Account holder, IBAN, BIC, reference and amount due, from the issuer snapshot; with the
+    EPC QR code ("GiroCode") for a EUR invoice with something due. None when the snapshot has
+    no IBAN (an invoice made before it was asked for, or a seller without one): the PDF then
+    shows the free-text bank details alone."""
+    issuer = invoice.issuer or {}
+    if not issuer.get("iban"):
+        return None
+    holder = issuer.get("legal_name") or issuer.get("company_name") or ""
+    # Marked Paid by hand (paid elsewhere) or refunded: nothing to ask for, whatever the balance.
+    due = 0 if invoice.status in SETTLED_STATUSES else invoice.balance_minor
+    payload = epc_payload(
+        holder, issuer["iban"], due, invoice.currency, invoice.number, issuer.get("bic") or ""
+    )
+    return HowToPay(
+        holder=holder,
+        iban=formatted_iban(issuer["iban"]),
+        bic=issuer.get("bic") or "",
+        reference=invoice.number,
+        amount_due=money(due) if due > 0 else "",
+        qr=girocode_data_uri(payload) if payload else None,
+        caption=f"Scan with your banking app to pay {money(due)}" if payload else "",
+    )
 
 
 def settlement_text(invoice: Invoice, money: Callable[[int], str]) -> str:
