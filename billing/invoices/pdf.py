@@ -28,7 +28,7 @@ from billing.catalog import percent_text, tax_label
 from billing.einvoice.girocode import epc_payload, formatted_iban, girocode_data_uri
 from billing.errors import BillingError
 from billing.invoices.parts import contract_parts
-from billing.invoices.pdf_footer import stamp_footer
+from billing.invoices.pdf_footer import font_name, stamp_footer
 from billing.invoices.snapshot import tax_summary
 from billing.money import format_money
 from billing.settings import company_locale, get_settings
@@ -103,6 +103,9 @@ def render_document(html: str, footer: str, font: dict[str, str] | None, what: s
     :raise PdfFailed: xhtml2pdf reported an error (``what``: the document, in words).
     """
     out = BytesIO()
+    # Every text block starts in the canvas's base font: ours, so that no font is left
+    # unembedded (PDF/A, for the Factur-X PDF made from this one).
+    rl_config.canvas_basefontname = font_name(font["regular"]) if font else "Helvetica"
     status = pisa.CreatePDF(html, dest=out, resource_policy=_policy(), encoding="utf-8")
     if status.err:
         raise PdfFailed(f"The PDF of {what} could not be made ({status.err}).")

@@ -37,7 +37,7 @@ def stamp_footer(pdf: bytes, text: str, font_file: str | None = None) -> bytes:
     """
     reader = PdfReader(BytesIO(pdf))
     sizes = [(float(page.mediabox.width), float(page.mediabox.height)) for page in reader.pages]
-    footers = PdfReader(BytesIO(_footers(text, sizes, _font_name(font_file))))
+    footers = PdfReader(BytesIO(_footers(text, sizes, font_name(font_file))))
     writer = PdfWriter(clone_from=reader)
     for page, footer in zip(writer.pages, footers.pages, strict=True):
         page.merge_page(footer)
@@ -49,7 +49,7 @@ def stamp_footer(pdf: bytes, text: str, font_file: str | None = None) -> bytes:
 
 def _footers(text: str, sizes: list[tuple[float, float]], font: str) -> bytes:
     out = BytesIO()
-    canvas = Canvas(out, invariant=1)
+    canvas = Canvas(out, invariant=1, initialFontName=font)  # no unembedded Helvetica
     count = len(sizes)
     for number, (width, height) in enumerate(sizes, start=1):
         canvas.setPageSize((width, height))
@@ -65,7 +65,8 @@ def _footers(text: str, sizes: list[tuple[float, float]], font: str) -> bytes:
 
 
 @lru_cache(maxsize=4)
-def _font_name(font_file: str | None) -> str:
+def font_name(font_file: str | None) -> str:
+    """The ReportLab name of ``font_file`` (registered once), or Helvetica without one."""
     # Registered once per process: ReportLab keeps registered fonts for good, and reading the
     # TrueType file on every PDF would cost more than drawing the footer.
     if not font_file or not Path(font_file).is_file():
