@@ -16,7 +16,7 @@ from billing.contracts.blocks import BLOCK_TYPES
 from billing.money import from_minor, to_minor
 from billing.settings import default_currency, get_settings
 from clock import utcnow
-from demo import content as data
+from demo import content as us_content
 from models import (
     BlockEntryKind,
     BlockLedgerEntry,
@@ -51,14 +51,18 @@ def seed_demo(today: date | None = None) -> str:
     Deterministic for a given ``today`` (default: the current UTC date). Existing admins are
     reused as technicians. Objects are added and flushed, never committed: the caller commits.
     """
-    seeder = _Seeder(today or utcnow().date())
+    return seed_with(Seeder(today or utcnow().date()))
+
+
+def seed_with(seeder: "Seeder") -> str:
+    """Run ``seeder`` (the company, its customers, then the tickets); return a summary line."""
     seeder.company()
     contracts = seeder.customers()
     tickets = seeder.tickets()
     entries = sum(len(t.time_entries) for t in tickets)
     expenses = sum(len(t.expenses) for t in tickets)
     return (
-        f"Demo data: {len(data.CUSTOMERS)} customers, {len(contracts)} contracts, "
+        f"Demo data: {len(seeder.data.CUSTOMERS)} customers, {len(contracts)} contracts, "
         f"{len(tickets)} tickets, {entries} time entries, {expenses} expenses."
     )
 
@@ -79,8 +83,11 @@ def _weekday(day: date, earliest: date) -> date:
     return max(earliest, day - timedelta(days=max(0, day.weekday() - 4)))
 
 
-class _Seeder:
-    """One seeding run: the random source, the window, and what was made so far."""
+class Seeder:
+    """One seeding run: the random source, the window, and what was made so far. The static
+    content comes from ``data`` (a module like ``demo.content``); a subclass may give another."""
+
+    data = us_content
 
     def __init__(self, today: date):
         self.rng = random.Random(SEED)
@@ -93,24 +100,24 @@ class _Seeder:
 
     def at(self, day: date, hour: int) -> datetime:
         """A UTC timestamp on ``day`` around ``hour``, never later than now."""
-        moment = time(hour, self.rng.choice(data.WHOLE_MINUTES))
+        moment = time(hour, self.rng.choice(self.data.WHOLE_MINUTES))
         return min(datetime.combine(day, moment, UTC), self.now)
 
     def company(self) -> None:
         """Settings (when untouched), technicians, taxes, rates and the catalog."""
         settings = get_settings()
         if not settings.company_name:
-            for key, value in data.COMPANY.items():
+            for key, value in self.data.COMPANY.items():
                 setattr(settings, key, value)
         self.currency = cur = default_currency(settings)
         self.people, self.people_weights = self._people()
         self.taxes = {
             key: TaxRate(name=name, percent=Decimal(percent), is_default=default)
-            for key, (name, percent, default) in data.TAX_RATES.items()
+            for key, (name, percent, default) in self.data.TAX_RATES.items()
         }
         self.rates = {
             name: Rate(name=name, hourly_price_minor=_minor(price, cur), currency=cur)
-            for name, price in data.RATES
+            for name, price in self.data.RATES
         }
         self.products = {
             sku: Product(
@@ -122,14 +129,16 @@ class _Seeder:
                 taxable=tax is not None,
                 tax_rate=self.taxes[tax] if tax else None,
             )
-            for sku, name, category, price, tax in data.PRODUCTS
+            for sku, name, category, price, tax in self.data.PRODUCTS
         }
         db.session.add_all([*self.taxes.values(), *self.rates.values(), *self.products.values()])
         db.session.flush()
 
     def _people(self) -> tuple[list[User], list[int]]:
         """The demo technicians and the active admins, who log a quarter as much time."""
-        technicians = [User(email=e, name=n, role=Role.TECHNICIAN) for n, e in data.TECHNICIANS]
+        technicians = [
+            User(email=e, name=n, role=Role.TECHNICIAN) for n, e in self.data.TECHNICIANS
+        ]
         # Nobody knows this password (an admin sets a real one to open an account); one hash
         # serves all, as each scrypt hash costs a noticeable part of the seed's time.
         technicians[0].set_password(secrets.token_urlsafe(32))
@@ -143,7 +152,7 @@ class _Seeder:
 
     def customers(self) -> list[Contract]:
         """The customers, their contracts with their terms, and the opening block purchases."""
-        for spec in data.CUSTOMERS:
+        for spec in self.data.CUSTOMERS:
             fields = {k: v for k, v in spec.items() if k != "contracts"}
             fields["billing_emails"] = ", ".join(spec["billing_emails"])
             customer = Customer(**{"currency": self.currency, **fields})
@@ -225,14 +234,14 @@ class _Seeder:
         support = [(c, t["weight"]) for c, t in self.contracts if t.get("weight")]
         for _ in range(TICKETS - len(jobs)):
             contract = rng.choices(support, [weight for _, weight in support])[0][0]
-            jobs.append((contract, rng.choice(data.TICKET_TITLES), rng.choice(weekdays)))
+            jobs.append((contract, rng.choice(self.data.TICKET_TITLES), rng.choice(weekdays)))
         tickets = []
         for contract, title, day in jobs:
             ticket = Ticket(
                 customer=contract.customer,
                 contract=contract,
                 title=title,
-                description=rng.choice(data.TICKET_SOURCES),
+                description=rng.choice(self.data.TICKET_SOURCES),
                 created_at=self.at(day, rng.randint(13, 21)),
             )
             self._close(ticket, day)
@@ -286,10 +295,12 @@ class _Seeder:
                 TimeEntry(
                     technician=rng.choices(self.people, self.people_weights)[0],
                     work_date=day,
-                    minutes=rng.choice(data.PROJECT_MINUTES if project else data.SUPPORT_MINUTES),
+                    minutes=rng.choice(
+                        self.data.PROJECT_MINUTES if project else self.data.SUPPORT_MINUTES
+                    ),
                     billable=billable,
                     rate=rate,
-                    note=rng.choice(data.TIME_NOTES if billable else data.INTERNAL_NOTES),
+                    note=rng.choice(self.data.TIME_NOTES if billable else self.data.INTERNAL_NOTES),
                     created_at=self.at(day, 22),
                 )
             )
@@ -300,13 +311,13 @@ class _Seeder:
         currency = customer.currency
         product = None
         if currency == self.currency and rng.random() < 0.7:
-            sku, quantities = rng.choice(data.TICKET_PRODUCTS)
+            sku, quantities = rng.choice(self.data.TICKET_PRODUCTS)
             product = self.products[sku]
             description, price = product.name, product.unit_price_minor
             quantity = Decimal(rng.choice(quantities))
             billable = rng.random() < 0.9
         else:
-            description, text, (low, high), billable = rng.choice(data.FREE_EXPENSES)
+            description, text, (low, high), billable = rng.choice(self.data.FREE_EXPENSES)
             price = _minor(text, currency)
             quantity = Decimal(rng.randint(low, high)) / 10
         discount = 0

@@ -1,4 +1,5 @@
-"""Command-line commands: ``flask --app app users create``, ``seed-demo``, ``bootstrap``."""
+"""Command-line commands: ``flask --app app users create``, ``seed-demo [--region us|eu]``,
+``bootstrap``."""
 
 import secrets
 
@@ -16,6 +17,8 @@ demo_cli = Blueprint("demo", __name__, cli_group=None)
 DEMO_ADMIN_EMAIL = "admin@example.com"
 # What the demo creates: any of them present means the database is in use.
 DEMO_TABLES = (Customer, TaxRate, Rate, Product, Ticket)
+# The demos seed-demo knows: "us" (the default) and "eu" (demo.eu, e-invoicing customers).
+REGIONS = ("us", "eu")
 
 
 @users_cli.cli.command("create")
@@ -55,9 +58,16 @@ def set_password_command(email: str, password: str) -> None:
 
 
 @demo_cli.cli.command("seed-demo")
-def seed_demo_command() -> None:
+@click.option(
+    "--region",
+    type=click.Choice(REGIONS, case_sensitive=False),
+    default="us",
+    show_default=True,
+    help="us: a Texas MSP in USD; eu: a Berlin MSP in EUR whose customers get e-invoices "
+    "(Factur-X, Peppol, XRechnung).",
+)
+def seed_demo_command(region: str) -> None:
     """Fill an empty database with a believable MSP's last three months."""
-    from demo.build import seed_demo
     from demo.receivables import seed_receivables
 
     filled = [m.__tablename__ for m in DEMO_TABLES if db.session.scalar(select(func.count(m.id)))]
@@ -65,11 +75,30 @@ def seed_demo_command() -> None:
         raise click.ClickException(
             f"seed-demo needs an empty database; it has {', '.join(filled)} already."
         )
-    summary = seed_demo(today())
+    try:
+        summary = _seed(region.lower())
+    except ValidationFailed as error:
+        db.session.rollback()
+        raise click.ClickException(f"seed-demo --region {region}: {error}") from None
     billed = seed_receivables(today())
     db.session.commit()
     click.echo(summary)
     click.echo(billed.summary())
+    if region.lower() == "eu":
+        from demo.eu import einvoice_summary
+
+        click.echo(einvoice_summary())
+
+
+def _seed(region: str) -> str:
+    """Seed the demo of ``region`` (one of :data:`REGIONS`); its summary line."""
+    if region == "eu":
+        from demo.eu import seed_demo_eu
+
+        return seed_demo_eu(today())
+    from demo.build import seed_demo
+
+    return seed_demo(today())
 
 
 @demo_cli.cli.command("bootstrap")
