@@ -57,8 +57,8 @@ def check_recipients(addresses: Iterable[str], *, field: str = "recipients") -> 
 def compose(
     recipients: Iterable[str], subject: str, body: str, attachments: Iterable[tuple[bytes, str]]
 ) -> EmailMessage:
-    """The email: from ``MAIL_DEFAULT_SENDER`` to ``recipients``, each attachment a PDF
-    (its bytes and file name)."""
+    """The email: from ``MAIL_DEFAULT_SENDER`` to ``recipients``, each attachment a PDF or,
+    named ``*.xml``, an e-invoice's XML (its bytes and file name)."""
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     message = EmailMessage()
@@ -70,7 +70,8 @@ def compose(
     # Quoted-printable keeps a non-ASCII body 7-bit, for servers without 8BITMIME.
     message.set_content(body, cte=None if body.isascii() else "quoted-printable")
     for content, filename in attachments:
-        message.add_attachment(content, maintype="application", subtype="pdf", filename=filename)
+        subtype = "xml" if filename.endswith(".xml") else "pdf"
+        message.add_attachment(content, maintype="application", subtype=subtype, filename=filename)
     return message
 
 

@@ -10,6 +10,8 @@ from babel.numbers import format_decimal
 from flask import Flask, current_app, g, request, url_for
 
 from billing.catalog import percent_text, tax_label
+from billing.einvoice.outputs import FORMATS as EINVOICE_FORMATS
+from billing.einvoice.outputs import emailed_formats
 from billing.ledgers.export_text import ledger_amount_text
 from billing.money import format_money, from_minor
 from billing.process_cache import SettingsView, settings_view
@@ -90,6 +92,9 @@ def init_app(app: Flask) -> None:
     app.add_template_global(layout_url)
     # Who did what a sync brought from a ledger, on an invoice's History.
     app.add_template_global({p.value: p.label for p in Provider}, "ledger_names")
+    # The e-invoice formats offered on invoice and credit note pages: {format: (label, kind)}.
+    app.add_template_global(EINVOICE_FORMATS, "einvoice_formats")
+    app.add_template_global(emailed_formats)
 
     @app.context_processor
     def inject_settings() -> dict[str, Any]:

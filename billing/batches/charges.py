@@ -263,6 +263,9 @@ def included_ticket_lines(work: ContractWork, note: str = "included") -> list[Ch
                 hours(minutes),
                 0,
                 0,
+                # The contract's rate, at no charge: an e-invoice wants a VAT category on
+                # every line, even on an invoice of nothing but included tickets.
+                tax=contract_tax(work.contract),
                 ticket_id=ticket.id,
             )
         )

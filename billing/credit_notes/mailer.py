@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from babel.dates import format_date
 
 from billing.audit import record_event
-from billing.credit_notes.pdf import credit_note_filename, render_credit_note_pdf
+from billing.credit_notes.pdf import credit_note_filename
+from billing.einvoice.outputs import credit_note_attachments
 from billing.errors import ValidationFailed
 from billing.mail import SendResult, check_recipients, compose, deliver
 from billing.money import format_money
@@ -49,10 +50,12 @@ def default_subject_body(credit_note: CreditNote) -> tuple[str, str]:
 def send_credit_note(
     credit_note: CreditNote, recipients: Iterable[str], subject: str, body: str, user: User | None
 ) -> SendResult:
-    """Email ``credit_note`` with its PDF; on success set its ``sent_at`` (the first time) and
-    record ``credit_note_sent`` on its invoice, committed (the email has left).
+    """Email ``credit_note`` with its PDF (and its e-invoice, in its customer's format); on
+    success set its ``sent_at`` (the first time) and record ``credit_note_sent`` on its
+    invoice, committed (the email has left).
 
     :raise ValidationFailed: bad recipients, or an empty subject or body.
+    :raise Conflict: the customer's e-invoice cannot be made (nothing is sent).
     :raise billing.mail.SendFailed: the server or the outbox refused it; nothing is changed.
     """
     addresses = check_recipients(recipients)
@@ -61,7 +64,8 @@ def send_credit_note(
     if not body.strip():
         raise ValidationFailed("Enter a message.", "body")
     filename = credit_note_filename(credit_note)
-    message = compose(addresses, subject, body, [(render_credit_note_pdf(credit_note), filename)])
+    files = credit_note_attachments(credit_note)
+    message = compose(addresses, subject, body, [(f.content, f.filename) for f in files])
     result = deliver(message, addresses, filename.removesuffix(".pdf"))
     credit_note.sent_at = credit_note.sent_at or utcnow()
     record_event(

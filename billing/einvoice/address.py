@@ -10,7 +10,9 @@ import re
 from billing.einvoice.document import Address
 
 # The post code and the city, in the orders Europe and the US write them.
-_CODE_FIRST = re.compile(r"^(?:[A-Z]{1,2}[- ])?(\d{4,5}|\d{4} ?[A-Z]{2}|\d{3} ?\d{2})\s+(.+)$")
+_CODE_FIRST = re.compile(
+    r"^(?:[A-Z]{1,2}[- ])?(\d{4} ?[A-Z]{2}(?=\s)|\d{4,5}|\d{3} ?\d{2})\s+(.+)$"
+)
 _US = re.compile(r"^(.+?),?\s+([A-Z]{2})\s+(\d{5}(?:-\d{4})?)$")
 _CODE_LAST = re.compile(r"^(.+?),?\s+([A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})$")
 

@@ -17,6 +17,7 @@ from babel import Locale
 from stdnum.de import leitweg
 
 from billing.einvoice import identifiers
+from billing.einvoice.address import split_address
 from billing.errors import ValidationFailed
 
 FORMATS = {
@@ -187,6 +188,14 @@ def _format_needs(
             )
         )
     target = xml_format(checked)
+    if target == "xrechnung" and checked.address and not _postcode(checked.address):
+        needs.append(
+            ValidationFailed(
+                "Buyer post code (BT-53): XRechnung needs the post code and city on the "
+                "address's last line, e.g. \"10117 Berlin\" (BR-DE-8, BR-DE-9).",
+                "address",
+            )
+        )
     if (
         target in ("peppol", "xrechnung")
         and not checked.endpoint_id
@@ -212,7 +221,16 @@ def _xrechnung_lacks(settings) -> str:
             "Payment account identifier (BT-84): XRechnung needs payment instructions "
             "(BR-DE-1): fill in your IBAN in Admin > Settings first."
         )
+    if not _postcode(settings.address or ""):
+        return (
+            "Seller post code (BT-38): XRechnung needs your post code and city on the last "
+            "line of your address in Admin > Settings, e.g. \"10117 Berlin\" (BR-DE-3, BR-DE-4)."
+        )
     return ""
+
+
+def _postcode(address: str) -> str:
+    return split_address(address, "").postcode
 
 
 def _missing_endpoint(target: str) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from billing.einvoice.outputs import zipped_einvoice
 from billing.errors import BillingError, NotYours
 from billing.invoices.delivery import send_many, zip_entry
 from billing.invoices.pdf import pdf_filename, render_invoice_pdf
@@ -35,7 +36,8 @@ from billing.ledgers.export import (
 from clock import utcnow
 from models import BulkJob, Invoice, Provider, User, db
 
-ACTIONS = ("pdf", "send", "export")
+ACTIONS = ("pdf", "einvoice", "send", "export")
+FILE_ACTIONS = ("pdf", "einvoice")  # jobs whose outcome is a zip
 ADMIN_ACTIONS = ("send", "export")  # as for the bulk actions themselves
 KEEP = timedelta(days=1)
 CLAIM_SECONDS = 90  # longer than a web worker may live: a claim lapses only for a dead worker
@@ -161,12 +163,26 @@ def _item_chunk(job: BulkJob, root: Path, chunk: int, seconds: float, user: User
             (folder / f"{invoice.id}.pdf").write_bytes(render_invoice_pdf(invoice))
             day = invoice.issue_date.isoformat()
             result = outcome_row(invoice, True, "", file=pdf_filename(invoice), day=day)
+        elif job.action == "einvoice":
+            result = _einvoice_row(invoice, folder, job.options.get("format", "customer"))
         else:
             (outcome,) = send_many([invoice], user)
             result = outcome_row(invoice, outcome.ok, outcome.message)
         job.results = [*job.results, result]
         job.done += 1
         db.session.commit()
+
+
+def _einvoice_row(invoice: Invoice, folder: Path, fmt: str) -> dict[str, Any]:
+    """Make ``invoice``'s e-invoice in ``fmt`` (or its customer's format) into ``folder``."""
+    try:
+        made = zipped_einvoice(invoice, fmt)
+    except BillingError as error:
+        return outcome_row(invoice, False, str(error))
+    stored = f"{invoice.id}{Path(made.filename).suffix}"
+    (folder / stored).write_bytes(made.content)
+    day = invoice.issue_date.isoformat()
+    return outcome_row(invoice, True, "", file=made.filename, day=day, stored=stored)
 
 
 def _export_chunk(job: BulkJob, chunk: int, user: User) -> None:
@@ -225,8 +241,8 @@ def export_messages(job: BulkJob) -> list[tuple[str, str]]:
 
 
 def job_zip(job: BulkJob, root: Path) -> Path:
-    """The zip of a finished PDF job (one ``<number>.pdf`` per invoice made, in the job's
-    order), built on the first ask and kept with the PDFs."""
+    """The zip of a finished PDF or e-invoice job (one file per invoice made, in the job's
+    order), built on the first ask and kept with the files."""
     folder = root / job.id
     path = folder / ZIP_NAME
     if not path.exists():
@@ -235,6 +251,7 @@ def job_zip(job: BulkJob, root: Path) -> Path:
             for row in job.results:
                 if row["ok"]:
                     entry = zip_entry(row["file"], date.fromisoformat(row["day"]))
-                    archive.writestr(entry, (folder / f"{row['id']}.pdf").read_bytes())
+                    stored = row.get("stored") or f"{row['id']}.pdf"
+                    archive.writestr(entry, (folder / stored).read_bytes())
         part.replace(path)
     return path

@@ -14,8 +14,9 @@ from email.message import EmailMessage
 from babel.dates import format_date
 
 from billing.audit import record_event
+from billing.einvoice.outputs import invoice_attachments
 from billing.errors import ValidationFailed
-from billing.invoices.pdf import pdf_filename, render_invoice_pdf
+from billing.invoices.pdf import pdf_filename
 from billing.invoices.status import change_status
 from billing.ledgers.export import approve_ledger_drafts
 from billing.mail import (  # noqa: F401 (re-exported: callers name them here)
@@ -88,10 +89,16 @@ def fill_template(template: str, default: str, values: dict[str, str], field: st
 
 
 def build_message(
-    invoice: Invoice, recipients: Iterable[str], subject: str, body: str, pdf: bytes
+    invoice: Invoice, recipients: Iterable[str], subject: str, body: str
 ) -> EmailMessage:
-    """The email: from ``MAIL_DEFAULT_SENDER`` to ``recipients``, the PDF as ``<number>.pdf``."""
-    return compose(recipients, subject, body, [(pdf, pdf_filename(invoice))])
+    """The email: from ``MAIL_DEFAULT_SENDER`` to ``recipients``, carrying the PDF as
+    ``<number>.pdf`` and the e-invoice in its customer's format (the XML beside the PDF, or
+    the Factur-X PDF instead).
+
+    :raise Conflict: the customer's e-invoice cannot be made (what to fill in, and where).
+    """
+    files = invoice_attachments(invoice)
+    return compose(recipients, subject, body, [(f.content, f.filename) for f in files])
 
 
 def send_invoice(
@@ -108,7 +115,7 @@ def send_invoice(
         raise ValidationFailed("Enter a subject.", "subject")
     if not body.strip():
         raise ValidationFailed("Enter a message.", "body")
-    message = build_message(invoice, addresses, subject, body, render_invoice_pdf(invoice))
+    message = build_message(invoice, addresses, subject, body)
     try:
         result = deliver(message, addresses, pdf_filename(invoice).removesuffix(".pdf"))
     except SendFailed as error:

@@ -1,5 +1,6 @@
 """``flask --app app invoices send NUMBER``, ``invoices pdf NUMBER --out FILE``,
-``invoices status NUMBER... --to STATUS`` and ``invoices export NUMBER --to LEDGER``."""
+``invoices xml NUMBER --format FORMAT --out FILE``, ``invoices status NUMBER... --to STATUS``
+and ``invoices export NUMBER --to LEDGER``."""
 
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import click
 from flask import Blueprint
 from sqlalchemy import select
 
+from billing.einvoice.outputs import invoice_file
 from billing.errors import BillingError, ValidationFailed
 from billing.invoices.mailer import default_subject_body, send_invoice
 from billing.invoices.pdf import render_invoice_pdf
@@ -64,6 +66,36 @@ def pdf_command(number: str, out: Path) -> None:
     invoice = _invoice(number)
     try:
         data = render_invoice_pdf(invoice)
+    except BillingError as error:
+        raise click.ClickException(str(error)) from None
+    if str(out) == "-":
+        click.get_binary_stream("stdout").write(data)
+        return
+    out.write_bytes(data)
+    click.echo(f"Wrote {out} ({len(data):,} bytes).")
+
+
+@invoices_cli.cli.command("xml")
+@click.argument("number")
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    type=click.Choice(["peppol", "xrechnung", "cii", "facturx"]),
+    help="Peppol BIS 3.0 or XRechnung 3.0 (UBL), EN 16931 CII, or the Factur-X PDF.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path),
+    help='The file to write ("-" for standard output).',
+)
+def xml_command(number: str, fmt: str, out: Path) -> None:
+    """Write an invoice's e-invoice, exactly as downloaded from its page; exits 1 saying what
+    to fill in when a detail the format needs is missing."""
+    invoice = _invoice(number)
+    try:
+        data = invoice_file(invoice, fmt).content
     except BillingError as error:
         raise click.ClickException(str(error)) from None
     if str(out) == "-":

@@ -11,6 +11,7 @@ from flask_login import current_user
 from billing.credit_notes.mailer import default_subject_body, send_credit_note
 from billing.credit_notes.page import load_credit_note
 from billing.credit_notes.pdf import credit_note_filename, render_credit_note_pdf
+from billing.einvoice.outputs import check_format, credit_note_file
 from billing.mail import MAX_RECIPIENTS
 from billing.users import split_addresses
 from blueprints.auth.access import admin_required
@@ -29,6 +30,22 @@ def pdf(credit_note_id: int):
     response.mimetype = "application/pdf"
     filename = credit_note_filename(credit_note)
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    return response
+
+
+@bp.route("/credit-notes/<int:credit_note_id>/einvoice/<fmt>")
+def einvoice(credit_note_id: int, fmt: str):
+    """The credit note as an e-invoice file in ``fmt``, referring to its invoice (BG-3).
+
+    :raise 404: no such credit note or format. :raise 409: the e-invoice lacks a detail.
+    """
+    credit_note = load_credit_note(credit_note_id)
+    made = credit_note_file(credit_note, check_format(fmt))
+    response = make_response(made.content)
+    response.mimetype = made.mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{made.filename}"'
     response.cache_control.private = True
     response.cache_control.no_cache = True
     return response

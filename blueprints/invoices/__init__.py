@@ -7,6 +7,7 @@ bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 from blueprints.invoices import (  # noqa: E402,F401
     bulk_jobs,
     delivery,
+    einvoices,
     export,
     ledger_sync,
     lines,

@@ -17,7 +17,13 @@ from blueprints.invoices import bp
 from extensions import htmx
 from models import BulkJob
 
-TITLES = {"pdf": "PDFs of", "send": "Sending", "export": "Exporting"}
+TITLES = {
+    "pdf": "PDFs of",
+    "einvoice": "E-invoices of",
+    "send": "Sending",
+    "export": "Exporting",
+}
+ZIP_NAMES = {"pdf": "invoices.zip", "einvoice": "e-invoices.zip"}
 
 
 def jobs_root() -> Path:
@@ -77,17 +83,19 @@ def bulk_job_next(job_id: str):
 
 @bp.route("/bulk/jobs/<job_id>/invoices.zip")
 def bulk_job_zip(job_id: str):
-    """A finished PDF job's ``invoices.zip``.
+    """A finished PDF or e-invoice job's zip (``invoices.zip``, ``e-invoices.zip``).
 
-    :raise 404: no such PDF job. :raise 403: another user's job. :raise 409: not finished.
+    :raise 404: no such job, or one that makes no files. :raise 403: another user's job.
+    :raise 409: not finished.
     """
     job = _job(job_id)
-    if job.action != "pdf":
-        abort(404, "This job makes no PDFs.")
+    if job.action not in ZIP_NAMES:
+        abort(404, "This job makes no files.")
     if job.finished_at is None:
-        abort(409, "The PDFs are not all made yet: open the job's page to carry on.")
+        abort(409, "The files are not all made yet: open the job's page to carry on.")
     response = send_file(job_zip(job, jobs_root()), mimetype="application/zip", max_age=0)
-    response.headers["Content-Disposition"] = 'attachment; filename="invoices.zip"'  # as for a few
+    name = ZIP_NAMES[job.action]
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'  # as for a few
     response.cache_control.private = True
     return response
 
@@ -106,6 +114,7 @@ def _progress(job: BulkJob, busy: bool = False):
             failed=[row for row in job.results if not row["ok"]],
             messages=export_messages(job) if job.action == "export" else [],
             busy=busy,
+            zip_name=ZIP_NAMES.get(job.action, ""),
             back=job.options.get("next") or url_for("main.billing"),
         )
     )

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from billing.einvoice.outputs import einvoice_choices
 from billing.invoices.list_totals import filtered_totals, totals_of
 from billing.invoices.listing import (
     DEFAULT_SORT,
@@ -151,9 +152,11 @@ def _choices(filters: dict[str, str]) -> dict:
         "statuses": STATUSES,
         "overdue": OVERDUE,
         "ledgers": choices.ledgers,
+        "einvoice_formats": einvoice_choices(),
         "bulk_urls": {
             "send": url_for("invoices.bulk_send"),
             "pdf": url_for("invoices.bulk_pdf"),
+            "einvoices": url_for("invoices.bulk_einvoices"),
             "status": url_for("main.bulk_status"),
         },
     }

@@ -25,6 +25,7 @@ def by_name(name: str) -> Customer:
 def seller(vat_id: str = "DE136695976", tax_registration: str = "", contact: bool = True) -> None:
     settings = get_settings()
     settings.vat_id, settings.tax_registration = vat_id, tax_registration
+    settings.address = "Friedrichstraße 123\n10117 Berlin"
     if contact:  # what XRechnung needs of the seller besides (BG-6, BT-84)
         settings.contact_name, settings.contact_phone = "Eva Beispiel", "+49 30 1234567"
         settings.contact_email, settings.iban = "rechnung@msp.example", "DE89370400440532013000"
@@ -142,6 +143,18 @@ def test_peppol_needs_the_buyer_electronic_address(admin_client):
     seller()
     response = admin_client.post("/customers/new", data=belgian(endpoint_id="", endpoint_scheme=""))
     refused(response, "endpoint_id", "Buyer electronic address (BT-49)", "PEPPOL-EN16931-R010")
+    assert customers() == 0
+
+
+def test_xrechnung_needs_post_codes_on_both_addresses(admin_client):
+    seller()
+    response = admin_client.post("/customers/new", data=public_body(address="Marktplatz 1"))
+    refused(response, "address", "Buyer post code (BT-53)", "BR-DE-8")
+    settings = get_settings()
+    settings.address = "Friedrichstraße 123, Berlin"
+    db.session.commit()
+    response = admin_client.post("/customers/new", data=public_body())
+    refused(response, "einvoice_format", "Seller post code (BT-38)", "Admin > Settings")
     assert customers() == 0
 
 
