@@ -192,7 +192,7 @@ def _format_needs(
         needs.append(
             ValidationFailed(
                 "Buyer post code (BT-53): XRechnung needs the post code and city on the "
-                "address's last line, e.g. \"10117 Berlin\" (BR-DE-8, BR-DE-9).",
+                'address\'s last line, e.g. "10117 Berlin" (BR-DE-8, BR-DE-9).',
                 "address",
             )
         )
@@ -224,7 +224,7 @@ def _xrechnung_lacks(settings) -> str:
     if not _postcode(settings.address or ""):
         return (
             "Seller post code (BT-38): XRechnung needs your post code and city on the last "
-            "line of your address in Admin > Settings, e.g. \"10117 Berlin\" (BR-DE-3, BR-DE-4)."
+            'line of your address in Admin > Settings, e.g. "10117 Berlin" (BR-DE-3, BR-DE-4).'
         )
     return ""
 
