@@ -131,6 +131,8 @@ CUSTOMERS = [
         "address": "Industriestraße 42\n12099 Berlin",
         "country": "DE",
         "vat_id": "DE258147369",
+        "endpoint_id": "DE258147369",
+        "endpoint_scheme": "9930",
         "einvoice_format": "facturx",
         "billing_emails": ["rechnungen.brandtkuehn@example.com"],
         "contracts": [
@@ -164,6 +166,8 @@ CUSTOMERS = [
         "address": "Kurfürstendamm 200\n10719 Berlin",
         "country": "DE",
         "vat_id": "DE302765193",
+        "endpoint_id": "DE302765193",
+        "endpoint_scheme": "9930",
         "einvoice_format": "facturx",
         "billing_emails": ["kanzlei.albers@example.com", "it.albers@example.net"],
         "contracts": [
@@ -188,6 +192,8 @@ CUSTOMERS = [
         "address": "Schloßstraße 8\nPraxis im 2. OG\n12163 Berlin",
         "country": "DE",
         "vat_id": "DE147926383",
+        "endpoint_id": "DE147926383",
+        "endpoint_scheme": "9930",
         "einvoice_format": "facturx",
         "billing_emails": ["praxis.yilmaz@example.com"],
         "contracts": [

@@ -74,6 +74,7 @@ def credit_note_document(credit_note: CreditNote) -> Document:
         credit_note,
         invoice,
         sources,
+        period=(invoice.period_start, invoice.period_end),
         preceding=((invoice.number, invoice.issue_date),),
         note=credit_note.reason,
     )

@@ -74,12 +74,53 @@ def credit_note_file(credit_note: CreditNote, fmt: str) -> EFile:
 
 
 def _file(document: Document, fmt: str, stem: str, pdf) -> EFile:
+    lacking = format_lacks(document, fmt)
+    if lacking:
+        raise Conflict(f"{' '.join(lacking)} Nothing was made.")
     if fmt == "facturx":
         content = facturx_pdf(pdf(), cii_xml(document, "en16931"))
         return EFile(f"{stem}.pdf", PDF, content)
     if fmt == "cii":
         return EFile(f"{stem}-cii.xml", XML, cii_xml(document, "en16931"))
     return EFile(f"{stem}-{fmt}.xml", XML, ubl_xml(document, fmt))
+
+
+def format_lacks(document: Document, fmt: str) -> list[str]:
+    """What ``fmt`` needs that ``document`` lacks, each naming the business term and where to
+    fill it in ([] when nothing): Peppol's and XRechnung's electronic addresses (R010, R020),
+    XRechnung's seller contact, payment account and post codes (BR-DE-1 to 9)."""
+    seller, buyer = document.seller, document.buyer
+    found = []
+    if fmt in ("peppol", "xrechnung"):
+        if not buyer.endpoint_id:
+            found.append(
+                f"Buyer electronic address (BT-49): {FORMATS[fmt][0]} needs the customer's "
+                "electronic address and its scheme; enter them on the customer's page."
+            )
+        if not seller.endpoint_id:
+            found.append(
+                f"Seller electronic address (BT-34): {FORMATS[fmt][0]} needs yours; enter it "
+                "in Admin > Settings > E-invoicing."
+            )
+    if fmt == "xrechnung":
+        if not (seller.contact_name and seller.contact_phone and seller.contact_email):
+            found.append(
+                "Seller contact (BG-6): XRechnung needs your contact's name, phone and email; "
+                "enter them in Admin > Settings."
+            )
+        if document.payment is None:
+            found.append("Payment account (BT-84): XRechnung needs your IBAN in Admin > Settings.")
+        if not seller.address.postcode:
+            found.append(
+                "Seller post code (BT-38): put your post code and city on the last line of "
+                "your address in Admin > Settings."
+            )
+        if not buyer.address.postcode:
+            found.append(
+                "Buyer post code (BT-53): put the post code and city on the last line of the "
+                "customer's address."
+            )
+    return found
 
 
 def emailed_formats(customer: Customer) -> tuple[str, ...]:
