@@ -26,6 +26,15 @@ def _invoice(number: str) -> Invoice:
     return invoice
 
 
+def _write(out: Path, data: bytes) -> None:
+    """``data`` to the file ``out``, or to standard output for "-"."""
+    if str(out) == "-":
+        click.get_binary_stream("stdout").write(data)
+        return
+    out.write_bytes(data)
+    click.echo(f"Wrote {out} ({len(data):,} bytes).")
+
+
 @invoices_cli.cli.command("send")
 @click.argument("number")
 @click.option(
@@ -68,11 +77,7 @@ def pdf_command(number: str, out: Path) -> None:
         data = render_invoice_pdf(invoice)
     except BillingError as error:
         raise click.ClickException(str(error)) from None
-    if str(out) == "-":
-        click.get_binary_stream("stdout").write(data)
-        return
-    out.write_bytes(data)
-    click.echo(f"Wrote {out} ({len(data):,} bytes).")
+    _write(out, data)
 
 
 @invoices_cli.cli.command("xml")
@@ -98,11 +103,7 @@ def xml_command(number: str, fmt: str, out: Path) -> None:
         data = invoice_file(invoice, fmt).content
     except BillingError as error:
         raise click.ClickException(str(error)) from None
-    if str(out) == "-":
-        click.get_binary_stream("stdout").write(data)
-        return
-    out.write_bytes(data)
-    click.echo(f"Wrote {out} ({len(data):,} bytes).")
+    _write(out, data)
 
 
 @invoices_cli.cli.command("status")
