@@ -23,6 +23,7 @@ from billing.einvoice.document import (
     Line,
     Party,
     PaymentInstructions,
+    xml_text,
 )
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -232,7 +233,7 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
     prefix, name = tag.split(":")
     node = etree.SubElement(parent, f"{{{NSMAP[prefix]}}}{name}", attrs)
     if text is not None:
-        node.text = text
+        node.text = xml_text(text)
     return node
 
 

@@ -5,6 +5,7 @@ turn it into XML, so every rule about amounts lives in one place. Amounts are ``
 the document's currency with at most 2 decimals (BR-DEC-*); prices may have more (BT-146).
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,6 +18,9 @@ EN16931 = "urn:cen.eu:en16931:2017"
 PEPPOL_CUSTOMIZATION = f"{EN16931}#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 XRECHNUNG_CUSTOMIZATION = f"{EN16931}#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 PEPPOL_PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+
+# What XML 1.0 cannot carry (control characters pasted into a description, say).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 HOUR = "HUR"  # UN/ECE Rec 20 unit codes (BT-130)
 ONE = "C62"
@@ -133,3 +137,8 @@ class Document:
     @property
     def is_credit_note(self) -> bool:
         return self.type_code == CREDIT_NOTE
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (each becomes a space)."""
+    return _NOT_XML.sub(" ", text)

@@ -21,6 +21,7 @@ from billing.einvoice.document import (
     Party,
     PaymentInstructions,
     VatCategory,
+    xml_text,
 )
 
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -205,7 +206,7 @@ def _cbc(parent: etree._Element, tag: str, value: str | date | None, **attribute
     if value is None or (isinstance(value, str) and _blank(value)):
         return
     element = etree.SubElement(parent, f"{{{NS_CBC}}}{tag}")
-    element.text = value.isoformat() if isinstance(value, date) else value
+    element.text = value.isoformat() if isinstance(value, date) else xml_text(value)
     for name, text in attributes.items():
         if not _blank(text):
             element.set(name, text)

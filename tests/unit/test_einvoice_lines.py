@@ -1,14 +1,19 @@
 """EN 16931 lines and addresses from stored data: R120 arithmetic, VAT categories, breakdown."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from billing.einvoice.address import split_address
+from billing.einvoice.cii import cii_xml
 from billing.einvoice.document import HOUR, ONE, Address, VatCategory
 from billing.einvoice.lines import SourceLine, breakdown, categories, en_line
+from billing.einvoice.ubl import ubl_xml
 from billing.errors import Conflict
 from models import TaxRate
+from tests.einvoice.validation import assert_valid
+from tests.unit.einvoice_samples import sample_invoice
 
 VAT19 = TaxRate(id=1, name="USt 19 %", percent=Decimal("19.0000"), vat_category="S",
                 exemption_reason="", exemption_code="")  # fmt: skip
@@ -111,3 +116,12 @@ def test_tax_is_computed_once_per_category_and_rate():
         ("S", Decimal("9.99"), Decimal("1.90")),
     ]
     assert groups[1].vat.percent == Decimal(19) and str(groups[1].vat.percent) == "19"
+
+
+def test_control_characters_a_description_may_hold_do_not_break_the_xml():
+    doc = sample_invoice()
+    first = replace(doc.lines[0], name="Backup\x0bcheck\x1f & <restore>")
+    doc = replace(doc, lines=(first, *doc.lines[1:]), note="Thanks\x07!")
+    assert_valid(ubl_xml(doc, "peppol"), "peppol")
+    assert_valid(cii_xml(doc, "en16931"), "cii")
+    assert b"Backup check  &amp; &lt;restore&gt;" in ubl_xml(doc, "peppol")
