@@ -11,7 +11,7 @@ from flask import Flask, current_app, g, request, url_for
 
 from billing.catalog import percent_text, tax_label
 from billing.einvoice.outputs import FORMATS as EINVOICE_FORMATS
-from billing.einvoice.outputs import emailed_formats
+from billing.einvoice.outputs import emailed_files, emailed_formats
 from billing.ledgers.export_text import ledger_amount_text
 from billing.money import format_money, from_minor
 from billing.process_cache import SettingsView, settings_view
@@ -95,6 +95,7 @@ def init_app(app: Flask) -> None:
     # The e-invoice formats offered on invoice and credit note pages: {format: (label, kind)}.
     app.add_template_global(EINVOICE_FORMATS, "einvoice_formats")
     app.add_template_global(emailed_formats)
+    app.add_template_global(emailed_files)
 
     @app.context_processor
     def inject_settings() -> dict[str, Any]:

@@ -9,8 +9,9 @@ header, a document ID, and an Info dictionary that says what the XMP says (PDF/A
 two disagreeing). What it cannot add is checked nowhere here (no veraPDF): see the README.
 """
 
+import hashlib
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from io import BytesIO
 
@@ -20,6 +21,7 @@ from PIL import ImageCms
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
+    ByteStringObject,
     DecodedStreamObject,
     DictionaryObject,
     NameObject,
@@ -87,7 +89,7 @@ def facturx_pdf(pdf: bytes, xml: bytes, *, lang: str = "en") -> bytes:
     except Exception as exc:  # factur-x raises a bare Exception for an XSD failure
         log.warning("Factur-X refused the CII XML: %s", exc)
         raise FacturXFailed(f"The Factur-X XML is not valid: {exc}") from exc
-    return _pdfa(embedded)
+    return _pdfa(embedded, _issued(xml), hashlib.md5(pdf + xml).digest())
 
 
 def _metadata(xml: bytes) -> dict[str, str]:
@@ -107,7 +109,16 @@ def _metadata(xml: bytes) -> dict[str, str]:
     }
 
 
-def _pdfa(pdf: bytes) -> bytes:
+def _issued(xml: bytes) -> datetime:
+    """The document's issue date (BT-2), at midnight UTC: the file's one timestamp, so that the
+    same invoice always gives the same bytes (as its plain PDF does)."""
+    text = etree.fromstring(xml).findtext(
+        "rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString", "", NSMAP
+    )
+    return datetime.strptime(text, "%Y%m%d").replace(tzinfo=UTC)
+
+
+def _pdfa(pdf: bytes, moment: datetime, fingerprint: bytes) -> bytes:
     writer = PdfWriter(clone_from=PdfReader(BytesIO(pdf)))
     writer.pdf_header = PDF_HEADER
     root = writer.root_object
@@ -122,8 +133,10 @@ def _pdfa(pdf: bytes) -> bytes:
         }
     )
     root[NameObject("/OutputIntents")] = ArrayObject([intent])
+    _set_times(writer, moment)
     _match_info_to_xmp(writer)
-    writer.generate_file_identifiers()
+    # The same input, the same ID (pypdf's generate_file_identifiers() draws a random one).
+    writer._ID = ArrayObject([ByteStringObject(fingerprint), ByteStringObject(fingerprint)])
     out = BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -139,6 +152,21 @@ def _icc_stream() -> DecodedStreamObject:
 @lru_cache(maxsize=1)
 def _srgb_profile() -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _set_times(writer: PdfWriter, moment: datetime) -> None:
+    """Every timestamp factur-x wrote ("now": the XMP's dates, the attachment's) as ``moment``."""
+    stream = writer.root_object["/Metadata"].get_object()
+    xmp = etree.fromstring(stream.get_data())
+    for name in ("CreateDate", "ModifyDate", "MetadataDate"):
+        for node in xmp.iter(f"{{{XMP_NS['xmp']}}}{name}"):
+            node.text = moment.isoformat()
+    stream.set_data(etree.tostring(xmp, encoding="utf-8"))
+    names = writer.root_object["/Names"]["/EmbeddedFiles"]["/Names"]
+    for spec in names[1::2]:
+        params = spec.get_object()["/EF"]["/F"].get_object().get("/Params")
+        if params is not None:
+            params[NameObject("/ModDate")] = TextStringObject(_pdf_date(moment.isoformat()))
 
 
 def _match_info_to_xmp(writer: PdfWriter) -> None:

@@ -58,9 +58,9 @@ def invoice_file(invoice: Invoice, fmt: str) -> EFile:
 
     :raise Conflict: what the e-invoice needs is missing (the message says what to fill in).
     """
+    check_format(fmt)
     stem = pdf_filename(invoice).removesuffix(".pdf")
-    document = invoice_document(invoice)
-    return _file(document, check_format(fmt), stem, lambda: render_invoice_pdf(invoice))
+    return _file(invoice_document(invoice), fmt, stem, lambda: render_invoice_pdf(invoice))
 
 
 def credit_note_file(credit_note: CreditNote, fmt: str) -> EFile:
@@ -135,6 +135,14 @@ def emailed_formats(customer: Customer) -> tuple[str, ...]:
     return (target,)
 
 
+def emailed_files(customer: Customer, stem: str) -> list[tuple[str, str]]:
+    """(format or "pdf", file name) of what ``customer``'s emails carry, for the send dialog's
+    "Attached:" line; ``stem`` is the document's file name without its extension."""
+    formats = emailed_formats(customer)
+    pdf = ("facturx", f"{stem}.pdf (Factur-X)") if "facturx" in formats else ("pdf", f"{stem}.pdf")
+    return [pdf] + [(fmt, f"{stem}-{fmt}.xml") for fmt in formats if fmt != "facturx"]
+
+
 def invoice_attachments(invoice: Invoice) -> list[EFile]:
     """What an invoice's email to its customer carries, in its customer's format.
 
@@ -170,5 +178,6 @@ def zipped_einvoice(invoice: Invoice, fmt: str) -> EFile:
                 f"{invoice.customer.name} is emailed PDFs only: choose its e-invoice format on "
                 "its customer page, or choose a format for all of them here."
             )
-        fmt = formats[0]
+        # A public body must receive XRechnung, whatever else it gets by email.
+        fmt = "xrechnung" if "xrechnung" in formats else formats[0]
     return invoice_file(invoice, fmt)

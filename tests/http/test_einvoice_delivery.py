@@ -31,7 +31,7 @@ DAY = date(2026, 12, 3)
 LAST_MONTH = (date(2026, 11, 1), date(2026, 11, 30))
 HTMX = {"HX-Request": "true"}
 MENU_LINK = re.compile(
-    r'<a href="([^"]+)" download data-format="([^"]+)">([^<]+)</a>\s*'
+    r'<a href="([^"]+)"[^>]* data-format="([^"]+)">([^<]+)</a>\s*'
     r'<span class="muted">([^<]*)</span>'
 )
 # The last month's Drafts of the demo, one per customer, and the file each one's own format
@@ -57,6 +57,12 @@ def instance(app, tmp_path):
 @pytest.fixture
 def demo(app) -> dict[str, Invoice]:
     """The European demo with its last month billed too: its invoices by number."""
+    return seed_demo(app)
+
+
+def seed_demo(app) -> dict[str, Invoice]:
+    """Seed the European demo, bill its last month too; its invoices by number (RE-0015 to
+    RE-0023 are the last month's Drafts, GS-0001 a credit note of RE-0008)."""
     app.config["BILLING_TODAY"] = DAY.isoformat()
     seed_demo_eu(DAY)
     seed_receivables(DAY)
@@ -210,14 +216,20 @@ def test_downloads_need_a_login_and_billing(app, client, technician):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BulkJob)) == 0
 
 
-def us_invoice() -> Invoice:
-    """A Draft of a US seller with neither VAT number nor tax registration (its issuer read
-    from the settings), to a customer emailed Peppol XML."""
+def us_invoice(**fields) -> Invoice:
+    """INV-0007, a Draft (unless ``fields`` say otherwise) of a US seller with neither VAT
+    number nor tax registration (its issuer read from the settings), to Acme Dental, a
+    customer emailed Peppol XML beside the PDF."""
     settings = get_settings()
     settings.vat_id = settings.tax_registration = ""
-    customer = make_customer(name="Acme Dental", country="US", einvoice_format="pdf_xml",
-                             endpoint_id="0471159286", endpoint_scheme="0208")  # fmt: skip
-    return make_invoice(customer, [make_line("Support hours", 6000, 5)], number="INV-0007")
+    customer = db.session.scalar(sa.select(Customer).where(Customer.name == "Acme Dental"))
+    customer = customer or make_customer(
+        name="Acme Dental", country="US", einvoice_format="pdf_xml", endpoint_id="0471159286",
+        endpoint_scheme="0208", billing_emails="ap@acme.example.com",
+    )  # fmt: skip
+    lines = [make_line("Support hours", 6000, 5)]
+    values = {"number": "INV-0007", "bill_to_emails": customer.billing_emails, **fields}
+    return make_invoice(customer, lines, **values)
 
 
 def test_a_seller_without_a_vat_number_is_told_where_to_fill_it_in(app, admin_client):
