@@ -17,6 +17,7 @@ from billing.einvoice.facturx import facturx_pdf
 from billing.einvoice.ubl import ubl_xml
 from billing.errors import Conflict, NotFound
 from billing.invoices.pdf import pdf_filename, render_invoice_pdf
+from billing.money import precision
 from models import CreditNote, Customer, Invoice
 
 # Format -> (label, what the file is); in the order pages offer them.
@@ -87,10 +88,16 @@ def _file(document: Document, fmt: str, stem: str, pdf) -> EFile:
 
 def format_lacks(document: Document, fmt: str) -> list[str]:
     """What ``fmt`` needs that ``document`` lacks, each naming the business term and where to
-    fill it in ([] when nothing): Peppol's and XRechnung's electronic addresses (R010, R020),
-    XRechnung's seller contact, payment account and post codes (BR-DE-1 to 9)."""
+    fill it in ([] when nothing): amounts of at most 2 decimals (BR-DEC), Peppol's and
+    XRechnung's electronic addresses (R010, R020), XRechnung's seller contact, payment account
+    and post codes (BR-DE-1 to 9)."""
     seller, buyer = document.seller, document.buyer
     found = []
+    if precision(document.currency) > 2:
+        found.append(
+            f"Invoice currency (BT-5): e-invoice amounts have at most 2 decimals (BR-DEC), "
+            f"and {document.currency} has {precision(document.currency)}."
+        )
     if fmt in ("peppol", "xrechnung"):
         if not buyer.endpoint_id:
             found.append(

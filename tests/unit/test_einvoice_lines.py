@@ -9,6 +9,7 @@ from billing.einvoice.address import split_address
 from billing.einvoice.cii import cii_xml
 from billing.einvoice.document import HOUR, ONE, Address, VatCategory
 from billing.einvoice.lines import SourceLine, breakdown, categories, en_line
+from billing.einvoice.outputs import format_lacks
 from billing.einvoice.ubl import ubl_xml
 from billing.errors import Conflict
 from models import TaxRate
@@ -125,3 +126,19 @@ def test_control_characters_a_description_may_hold_do_not_break_the_xml():
     assert_valid(ubl_xml(doc, "peppol"), "peppol")
     assert_valid(cii_xml(doc, "en16931"), "cii")
     assert b"Backup check  &amp; &lt;restore&gt;" in ubl_xml(doc, "peppol")
+
+
+def test_what_a_format_lacks_is_named_with_its_business_term():
+    doc = sample_invoice()
+    assert format_lacks(doc, "peppol") == []
+    assert format_lacks(doc, "xrechnung") == []
+    dinars = replace(doc, currency="KWD")
+    assert [text.split(":")[0] for text in format_lacks(dinars, "cii")] == [
+        "Invoice currency (BT-5)"
+    ]
+    anonymous = replace(doc, buyer=replace(doc.buyer, endpoint_id=""), payment=None)
+    assert [text.split(":")[0] for text in format_lacks(anonymous, "xrechnung")] == [
+        "Buyer electronic address (BT-49)",
+        "Payment account (BT-84)",
+    ]
+    assert format_lacks(anonymous, "cii") == []
