@@ -26,16 +26,24 @@ REGIONS = ("us", "eu")
 @click.option("--password", required=True, help="At least 10 characters.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.TECHNICIAN.value)
 @click.option("--name", default="", help="Display name (defaults to the email's local part).")
-def create_user_command(email: str, password: str, role: str, name: str) -> None:
+@click.option(
+    "--sees-billing",
+    is_flag=True,
+    help="A technician who may see billing (invoices, batches, amounts), read-only.",
+)
+def create_user_command(
+    email: str, password: str, role: str, name: str, sees_billing: bool
+) -> None:
     """Create a user who can log in."""
     from billing.users import create_user
 
     try:
-        user = create_user(email, password, role, name)
+        user = create_user(email, password, role, name, can_see_billing=sees_billing)
     except ValidationFailed as error:
         raise click.BadParameter(str(error), param_hint=f"--{error.field}") from None
     db.session.commit()
-    click.echo(f"Created {user.role.value} {user.email}.")
+    billing = " who sees billing" if user.sees_billing and not user.is_admin else ""
+    click.echo(f"Created {user.role.value} {user.email}{billing}.")
 
 
 @users_cli.cli.command("set-password")

@@ -47,6 +47,24 @@ def test_users_create_defaults_to_technician_with_a_name(app, runner):
     assert (user.role, user.name) == (Role.TECHNICIAN, "Tess")
 
 
+def test_users_create_can_let_a_technician_see_billing(app, runner, client):
+    result = _create(
+        runner, "--email", "tess@example.com", "--password", PASSWORD, "--sees-billing"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created technician tess@example.com who sees billing." in result.output
+    assert _create(runner, "--email", "tom@example.com", "--password", PASSWORD).exit_code == 0
+    tess, tom = db.session.scalars(select(User).order_by(User.email)).all()
+    assert (tess.can_see_billing, tom.can_see_billing) == (True, False)
+
+    _login(client, "tess@example.com", PASSWORD)
+    page = client.get("/billing")
+    assert page.status_code == 200 and "<h1>Billing</h1>" in page.text
+    client.post("/auth/logout")
+    _login(client, "tom@example.com", PASSWORD)
+    assert client.get("/billing").status_code == 403
+
+
 @pytest.mark.parametrize(
     ("email", "password", "message"),
     [
